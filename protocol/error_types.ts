@@ -1,0 +1,38 @@
+/**
+ * The fixed error types an agent reports. The six update types are the plan's
+ * unified list; the others are Hangar's additions, documented in docs/api.md.
+ */
+export const UPDATE_ERROR_TYPES = [
+  "UpdateResourceCheckFailed",
+  "UpdateDownloadFailed",
+  "UpdateChecksumMismatch",
+  "UpdateExtractionFailed",
+  "UpdateLaunchFailed",
+  "UpdateGeneralFailure",
+] as const;
+
+export type UpdateErrorType = (typeof UPDATE_ERROR_TYPES)[number];
+
+/** Reports the agent dropped because its buffer was full; details carry the count. */
+export const REPORTS_DROPPED = "AgentReportsDropped";
+
+/** Every error type Hangar itself sends; agents may send other strings too. */
+export const KNOWN_ERROR_TYPES = [...UPDATE_ERROR_TYPES, REPORTS_DROPPED] as const;
+
+/** Error codes in the server's `{error: {code, message}}` replies. */
+export const API_ERROR_CODES = [
+  "bad_request",
+  "validation_failed",
+  "invalid_json",
+  "unauthorized",
+  "forbidden",
+  "not_found",
+  "conflict",
+  "payload_too_large",
+  "range_not_satisfiable",
+  "rate_limited",
+  "busy",
+  "internal",
+] as const;
+
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];

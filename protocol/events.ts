@@ -1,0 +1,14 @@
+/** WebSocket event names. Every message is JSON `{event, payload}`. */
+
+/** Server → agent: a version was marked stable. Payload `{new_stable_version}`. */
+export const NEW_VERSION_AVAILABLE = "agent:new_version_available";
+/** Server → admin page: a computer connected, disconnected or changed. Payload `{computer_id}`. */
+export const COMPUTERS_CHANGED = "admin:computers_changed";
+/** Server → admin page: the version list changed. Payload `{}`. */
+export const VERSIONS_CHANGED = "admin:versions_changed";
+
+/** The envelope of every WebSocket message. */
+export interface WsMessage<P = unknown> {
+  event: string;
+  payload: P;
+}

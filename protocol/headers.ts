@@ -1,0 +1,16 @@
+/** Header names shared by the server, the agent and the admin page. */
+
+/** The agent's id, as the plan's server spells it. */
+export const AGENT_ID_HEADER = "agent-id";
+/** The agent's secret token, as the plan's server spells it. */
+export const AGENT_TOKEN_HEADER = "agent-token";
+/** The agent's id, as the plan's agent spells it; accepted as well. */
+export const AGENT_ID_HEADER_ALT = "x-agent-id";
+/** The agent's token, as the plan's agent spells it; accepted as well. */
+export const AGENT_TOKEN_HEADER_ALT = "x-agent-token";
+/** The shared secret an agent presents once, to enroll. */
+export const ENROLLMENT_TOKEN_HEADER = "enrollment-token";
+/** The agent's running version, sent with every agent request so the server stays current. */
+export const AGENT_VERSION_HEADER = "x-agent-version";
+/** The admin session cookie. */
+export const SESSION_COOKIE = "hangar_session";

@@ -1,0 +1,9 @@
+/**
+ * The wire contract shared by the server, the agent and the admin page:
+ * header names, event names, error types and payload schemas.
+ */
+export * from "./headers.ts";
+export * from "./events.ts";
+export * from "./error_types.ts";
+export * from "./schemas.ts";
+export * from "./package.ts";

@@ -1,0 +1,93 @@
+/**
+ * Server configuration, read once from the environment. A bad value throws a
+ * ConfigError naming the variable; `main.ts` prints it as one line and exits.
+ */
+import { join, resolve } from "node:path";
+
+export interface Config {
+  port: number;
+  hostname: string;
+  databaseUrl: string | null;
+  dataDir: string;
+  jwtSecret: string | null;
+  adminUsername: string;
+  adminPassword: string | null;
+  enrollmentToken: string | null;
+  packageMaxBytes: number;
+  maxConcurrentDownloads: number;
+  sessionHours: number;
+  trustedKeys: string | null;
+  logRequests: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = "ConfigError";
+  }
+}
+
+function readInt(
+  env: Record<string, string | undefined>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw.trim())) {
+    throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  }
+  const value = Number(raw.trim());
+  if (value < min || value > max) {
+    throw new ConfigError(name, `must be between ${min} and ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function readUrl(env: Record<string, string | undefined>, name: string): string | null {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, "is not a URL (expected postgres://user:pass@host:port/db)");
+  }
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
+    throw new ConfigError(name, `must start with postgres:// or postgresql://, got "${url.protocol}"`);
+  }
+  return raw;
+}
+
+/** Reads the configuration from `env` (defaults to the process environment). */
+export function loadConfig(env: Record<string, string | undefined> = Deno.env.toObject()): Config {
+  const dataDir = resolve(env.DATA_DIR || "./data");
+  const packageMaxBytes = readInt(env, "PACKAGE_MAX_BYTES", 1024 ** 3, 1, 2 ** 50);
+  const secret = env.JWT_SECRET;
+  if (secret !== undefined && secret !== "" && secret.length < 32) {
+    throw new ConfigError("JWT_SECRET", "must be at least 32 characters");
+  }
+  const logRequests = env.LOG_REQUESTS ?? "1";
+  return {
+    port: readInt(env, "PORT", 8000, 0, 65535),
+    hostname: env.HOST || "0.0.0.0",
+    databaseUrl: readUrl(env, "DATABASE_URL"),
+    dataDir,
+    jwtSecret: secret || null,
+    adminUsername: env.ADMIN_USERNAME || "admin",
+    adminPassword: env.ADMIN_PASSWORD || null,
+    enrollmentToken: env.ENROLLMENT_TOKEN || null,
+    packageMaxBytes,
+    maxConcurrentDownloads: readInt(env, "MAX_CONCURRENT_DOWNLOADS", 500, 1, 1_000_000),
+    sessionHours: readInt(env, "SESSION_HOURS", 12, 1, 24 * 365),
+    trustedKeys: env.TRUSTED_KEYS || null,
+    logRequests: logRequests !== "0" && logRequests !== "false",
+  };
+}
+
+/** Where uploaded packages live. */
+export function packagesDir(config: Config): string {
+  return join(config.dataDir, "packages");
+}
