@@ -56,7 +56,10 @@ function readUrl(env: Record<string, string | undefined>, name: string): string 
     throw new ConfigError(name, "is not a URL (expected postgres://user:pass@host:port/db)");
   }
   if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
-    throw new ConfigError(name, `must start with postgres:// or postgresql://, got "${url.protocol}"`);
+    throw new ConfigError(
+      name,
+      `must start with postgres:// or postgresql://, got "${url.protocol}"`,
+    );
   }
   return raw;
 }

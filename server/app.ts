@@ -1,0 +1,44 @@
+/**
+ * Builds the Hono app from its dependencies. Nothing here opens sockets or
+ * databases, so every route can be tested with `app.request()`.
+ */
+import { Hono } from "hono";
+import type { Config } from "./config.ts";
+import type { Db } from "./db/db.ts";
+import type { AppEnv } from "./env.ts";
+import { HttpError, renderError } from "./errors.ts";
+import type { Logger } from "./log.ts";
+import { requireAdmin } from "./middleware/admin_auth.ts";
+import { requestLog } from "./middleware/request_log.ts";
+import { adminRoutes } from "./routes/admin_routes.ts";
+import { agentRoutes } from "./routes/agent_routes.ts";
+import { authRoutes } from "./routes/auth_routes.ts";
+import type { AdminAuth } from "./services/admin_auth.ts";
+import type { AgentAuth } from "./services/agent_auth.ts";
+import type { AgentHub } from "./ws/agent_hub.ts";
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  adminAuth: AdminAuth;
+  agentAuth: AgentAuth;
+  enrollmentToken: string;
+  hub: AgentHub;
+}
+
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  if (deps.config.logRequests) app.use("*", requestLog(deps.logger));
+  app.onError(renderError(deps.logger));
+  app.notFound((c) => {
+    throw new HttpError(404, "not_found", `No route for ${c.req.method} ${c.req.path}`);
+  });
+
+  app.get("/api/health", (c) => c.json({ status: "ok" }));
+  app.route("/api/auth", authRoutes(deps.adminAuth));
+  app.route("/api/agent", agentRoutes(deps));
+  app.use("/api/admin/*", requireAdmin(deps.adminAuth));
+  app.route("/api/admin", adminRoutes(deps));
+  return app;
+}

@@ -1,0 +1,64 @@
+/**
+ * Wiring: configuration → database → migrations → first admin → secrets → app
+ * → HTTP server. `main.ts` calls it; tests and benchmarks can too.
+ */
+import { createApp } from "./app.ts";
+import type { Config } from "./config.ts";
+import type { Db } from "./db/db.ts";
+import { migrate } from "./db/migrate.ts";
+import { openDb } from "./db/open_db.ts";
+import type { Logger } from "./log.ts";
+import { loadEnrollmentToken, loadJwtSecret } from "./secrets.ts";
+import { AdminAuth, ensureFirstAdmin } from "./services/admin_auth.ts";
+import { AgentAuth } from "./services/agent_auth.ts";
+import { AgentHub } from "./ws/agent_hub.ts";
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  db: Db;
+  close(): Promise<void>;
+}
+
+export async function bootServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const db = await openDb(config);
+  const applied = await migrate(db);
+  if (applied.length > 0) logger.info("applied migrations", { migrations: applied });
+  await ensureFirstAdmin(db, config.adminUsername, config.adminPassword, logger);
+  const jwtSecret = await loadJwtSecret(config);
+  const enrollmentToken = await loadEnrollmentToken(config, db);
+  const hub = new AgentHub();
+  const app = createApp({
+    config,
+    db,
+    logger,
+    adminAuth: new AdminAuth(db, jwtSecret, config.sessionHours),
+    agentAuth: new AgentAuth(db, enrollmentToken),
+    enrollmentToken,
+    hub,
+  });
+
+  const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
+  const server = Deno.serve({
+    port: config.port,
+    hostname: config.hostname,
+    onListen: resolve,
+  }, app.fetch);
+  const addr = await listening;
+  const host = addr.hostname === "0.0.0.0" ? "127.0.0.1" : addr.hostname;
+  const url = `http://${host}:${addr.port}`;
+  logger.info("listening", {
+    url,
+    port: addr.port,
+    database: db.kind === "postgres" ? "postgres (DATABASE_URL)" : `embedded (${config.dataDir})`,
+  });
+  return {
+    url,
+    port: addr.port,
+    db,
+    async close() {
+      await server.shutdown();
+      await db.close();
+    },
+  };
+}

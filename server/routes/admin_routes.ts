@@ -1,0 +1,66 @@
+/** `/api/admin`: computers and their errors, and the enrollment token. */
+import { Hono } from "hono";
+import { type ComputerSummary, ResolveErrorRequest } from "../../protocol/mod.ts";
+import type { Db } from "../db/db.ts";
+import { type ComputerRow, findComputerById, listComputers } from "../db/computers.ts";
+import type { AppEnv } from "../env.ts";
+import { HttpError } from "../errors.ts";
+import { listComputerErrors, resolveComputerError } from "../services/computer_errors.ts";
+import { readJson } from "../validate.ts";
+import type { AgentHub } from "../ws/agent_hub.ts";
+
+export interface AdminRouteDeps {
+  db: Db;
+  hub: AgentHub;
+  enrollmentToken: string;
+}
+
+export function toComputerSummary(row: ComputerRow, online: boolean): ComputerSummary {
+  return {
+    id: row.id,
+    agent_id: row.agent_id,
+    hostname: row.hostname,
+    os: row.os,
+    agent_version: row.agent_version,
+    last_seen_at: row.last_seen_at,
+    online,
+    have_active_errors: row.have_active_errors,
+    active_error_count: row.active_error_count,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+export function adminRoutes(deps: AdminRouteDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get("/computers", async (c) => {
+    const rows = await listComputers(deps.db);
+    return c.json(rows.map((row) => toComputerSummary(row, deps.hub.isOnline(row.id))));
+  });
+
+  app.get("/computers/:id", async (c) => {
+    const row = await findComputerById(deps.db, c.req.param("id"));
+    if (!row) throw new HttpError(404, "not_found", `Computer "${c.req.param("id")}" not found`);
+    return c.json(toComputerSummary(row, deps.hub.isOnline(row.id)));
+  });
+
+  app.get("/computers/:id/errors", async (c) => {
+    return c.json(await listComputerErrors(deps.db, c.req.param("id")));
+  });
+
+  app.post("/computers/:id/errors/:errorId/resolve", async (c) => {
+    const { resolution_notes } = await readJson(c, ResolveErrorRequest);
+    const resolved = await resolveComputerError(
+      deps.db,
+      c.req.param("id"),
+      c.req.param("errorId"),
+      resolution_notes ?? null,
+    );
+    return c.json(resolved);
+  });
+
+  app.get("/enrollment-token", (c) => c.json({ enrollment_token: deps.enrollmentToken }));
+
+  return app;
+}

@@ -1,0 +1,38 @@
+/** `/api/agent`: enrollment, and the routes an enrolled agent calls with its credentials. */
+import { Hono } from "hono";
+import { ENROLLMENT_TOKEN_HEADER, ErrorReport, RegisterRequest } from "../../protocol/mod.ts";
+import type { Db } from "../db/db.ts";
+import type { AppEnv } from "../env.ts";
+import { requireAgent } from "../middleware/agent_auth.ts";
+import type { AgentAuth } from "../services/agent_auth.ts";
+import { reportComputerError } from "../services/computer_errors.ts";
+import { readJson } from "../validate.ts";
+
+export interface AgentRouteDeps {
+  db: Db;
+  agentAuth: AgentAuth;
+}
+
+export function agentRoutes(deps: AgentRouteDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.post("/register", async (c) => {
+    const body = await readJson(c, RegisterRequest);
+    const reply = await deps.agentAuth.register(c.req.header(ENROLLMENT_TOKEN_HEADER), body);
+    return c.json(reply, 201);
+  });
+
+  app.use("*", async (c, next) => {
+    // Everything below /register needs an enrolled agent.
+    if (c.req.path.endsWith("/register")) return await next();
+    return await requireAgent(deps.agentAuth)(c, next);
+  });
+
+  app.post("/report-error", async (c) => {
+    const report = await readJson(c, ErrorReport);
+    await reportComputerError(deps.db, c.get("computerId"), report);
+    return c.body(null, 204);
+  });
+
+  return app;
+}

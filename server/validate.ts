@@ -1,0 +1,74 @@
+/** Request-body and query validation with the protocol's zod schemas. */
+import type { Context } from "hono";
+import type { z } from "zod";
+import { HttpError } from "./errors.ts";
+
+/** Bodies larger than this are refused before they are parsed (413). */
+export const MAX_JSON_BYTES = 64 * 1024;
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length ? issue.path.join(".") : "body"}: ${issue.message}`)
+    .join("; ");
+}
+
+/** Parses `value` with `schema` or throws a 400 `validation_failed` naming the fields. */
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new HttpError(
+      400,
+      "validation_failed",
+      `Invalid request: ${describeIssues(result.error)}`,
+    );
+  }
+  return result.data;
+}
+
+/** Reads a JSON body of at most MAX_JSON_BYTES and validates it. */
+export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared > MAX_JSON_BYTES) {
+    throw new HttpError(
+      413,
+      "payload_too_large",
+      `Body is ${declared} bytes, max is ${MAX_JSON_BYTES}`,
+    );
+  }
+  const body = c.req.raw.body;
+  let text = "";
+  if (body) {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of body) {
+      size += chunk.byteLength;
+      if (size > MAX_JSON_BYTES) {
+        throw new HttpError(
+          413,
+          "payload_too_large",
+          `Body is over the limit of ${MAX_JSON_BYTES} bytes`,
+        );
+      }
+      chunks.push(chunk);
+    }
+    text = new TextDecoder().decode(concat(chunks, size));
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, "invalid_json", "Body is not valid JSON");
+  }
+  return parseWith(schema, value);
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
