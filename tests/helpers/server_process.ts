@@ -1,0 +1,207 @@
+/**
+ * Starts a real Hangar server process (`deno run server/main.ts`) for tests,
+ * with its own temporary DATA_DIR (or the given one), on a free port, and
+ * signs in as its admin. Uses DATABASE_URL only when the caller passes it.
+ */
+import type { AgentVersionRecord, ComputerError, ComputerSummary } from "../../protocol/mod.ts";
+
+export interface StartServerOptions {
+  env?: Record<string, string>;
+  dataDir?: string;
+  port?: number;
+}
+
+export interface TestServer {
+  url: string;
+  port: number;
+  dataDir: string;
+  adminToken: string;
+  enrollmentToken: string;
+  /** The server's combined output so far (JSON log lines). */
+  output(): string;
+  stop(): Promise<void>;
+  /** Stops and starts the process again on the same port and data dir. */
+  restart(): Promise<void>;
+}
+
+export const ADMIN_USERNAME = "admin";
+export const ADMIN_PASSWORD = "test-password-123";
+const SERVER_MAIN = new URL("../../server/main.ts", import.meta.url).pathname;
+
+async function freePort(): Promise<number> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+async function waitForHealth(url: string, child: Deno.ChildProcess, log: () => string) {
+  const deadline = Date.now() + 30_000;
+  let exited = false;
+  child.status.then(() => exited = true);
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`Server exited during start-up:\n${log()}`);
+    try {
+      const res = await fetch(`${url}/api/health`);
+      await res.body?.cancel();
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`Server did not start in 30 s:\n${log()}`);
+}
+
+export async function startServer(options: StartServerOptions = {}): Promise<TestServer> {
+  const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "hangar-server-" });
+  const ownsDataDir = options.dataDir === undefined;
+  const port = options.port ?? await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  let child: Deno.ChildProcess;
+  let output = "";
+
+  async function spawn() {
+    child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", SERVER_MAIN],
+      env: {
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        DATA_DIR: dataDir,
+        ADMIN_USERNAME,
+        ADMIN_PASSWORD,
+        LOG_REQUESTS: "0",
+        ...options.env,
+      },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const decoder = new TextDecoder();
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.pipeTo(
+        new WritableStream({ write: (chunk) => void (output += decoder.decode(chunk)) }),
+      ).catch(() => {});
+    }
+    await waitForHealth(url, child, () => output);
+  }
+
+  async function kill() {
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // already gone
+    }
+    await child.status;
+  }
+
+  await spawn();
+  const login = await fetch(`${url}/api/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: ADMIN_USERNAME, password: ADMIN_PASSWORD }),
+  });
+  if (!login.ok) throw new Error(`Admin login failed: ${login.status} ${await login.text()}`);
+  const adminToken = (await login.json()).token as string;
+  const tokenRes = await fetch(`${url}/api/admin/enrollment-token`, {
+    headers: { authorization: `Bearer ${adminToken}` },
+  });
+  const enrollmentToken = (await tokenRes.json()).enrollment_token as string;
+
+  return {
+    url,
+    port,
+    dataDir,
+    adminToken,
+    enrollmentToken,
+    output: () => output,
+    async stop() {
+      await kill();
+      if (ownsDataDir) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    },
+    async restart() {
+      await kill();
+      await spawn();
+    },
+  };
+}
+
+/** Calls an admin endpoint and returns its JSON, throwing on a non-2xx reply. */
+export async function adminFetch<T>(
+  server: TestServer,
+  path: string,
+  init: RequestInit = {},
+): Promise<T> {
+  const headers = new Headers(init.headers);
+  headers.set("authorization", `Bearer ${server.adminToken}`);
+  const res = await fetch(`${server.url}/api/admin${path}`, { ...init, headers });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${init.method ?? "GET"} ${path}: ${res.status} ${text}`);
+  return (text ? JSON.parse(text) : null) as T;
+}
+
+/** Uploads a package zip as a new version (multipart, like the admin page). */
+export async function uploadPackage(
+  server: TestServer,
+  zipPath: string,
+  version: string,
+  notes = "",
+): Promise<AgentVersionRecord> {
+  const form = new FormData();
+  form.append("version", version);
+  form.append("notes", notes);
+  form.append("file", new Blob([await Deno.readFile(zipPath)]), `hangar-agent-${version}.zip`);
+  return await adminFetch(server, "/agents/versions", { method: "POST", body: form });
+}
+
+export function markStable(
+  server: TestServer,
+  versionId: string,
+  isStable = true,
+): Promise<AgentVersionRecord> {
+  return adminFetch(server, `/agents/versions/${versionId}`, {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ is_stable: isStable }),
+  });
+}
+
+export function listComputers(server: TestServer): Promise<ComputerSummary[]> {
+  return adminFetch(server, "/computers");
+}
+
+export function getComputerErrors(
+  server: TestServer,
+  computerId: string,
+): Promise<ComputerError[]> {
+  return adminFetch(server, `/computers/${computerId}/errors`);
+}
+
+/** Enrolls an agent directly through the API; returns its credentials. */
+export async function registerAgent(
+  server: TestServer,
+  hostname = "test-pc",
+  agentVersion = "1.0.0",
+): Promise<{ agent_id: string; agent_token: string }> {
+  const res = await fetch(`${server.url}/api/agent/register`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "enrollment-token": server.enrollmentToken },
+    body: JSON.stringify({ hostname, os: "windows", agent_version: agentVersion }),
+  });
+  if (res.status !== 201) throw new Error(`register: ${res.status} ${await res.text()}`);
+  return await res.json();
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `ms`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  ms = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  while (true) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
