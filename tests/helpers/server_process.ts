@@ -91,7 +91,15 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
     } catch {
       // already gone
     }
+    const timer = setTimeout(() => {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // exited in the meantime
+      }
+    }, 5_000);
     await child.status;
+    clearTimeout(timer);
   }
 
   await spawn();
