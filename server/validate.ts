@@ -26,8 +26,15 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.inf
   return result.data;
 }
 
-/** Reads a JSON body of at most MAX_JSON_BYTES and validates it. */
-export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+/**
+ * Reads a JSON body of at most MAX_JSON_BYTES and validates it. An empty body
+ * is read as `emptyAs` when given (routes whose fields are all optional).
+ */
+export async function readJson<S extends z.ZodType>(
+  c: Context,
+  schema: S,
+  options: { emptyAs?: unknown } = {},
+): Promise<z.infer<S>> {
   const declared = Number(c.req.header("content-length") ?? "0");
   if (declared > MAX_JSON_BYTES) {
     throw new HttpError(
@@ -54,6 +61,7 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
     }
     text = new TextDecoder().decode(concat(chunks, size));
   }
+  if (text.trim() === "" && "emptyAs" in options) return parseWith(schema, options.emptyAs);
   let value: unknown;
   try {
     value = JSON.parse(text);

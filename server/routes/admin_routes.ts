@@ -50,7 +50,7 @@ export function adminRoutes(deps: AdminRouteDeps): Hono<AppEnv> {
   });
 
   app.post("/computers/:id/errors/:errorId/resolve", async (c) => {
-    const { resolution_notes } = await readJson(c, ResolveErrorRequest);
+    const { resolution_notes } = await readJson(c, ResolveErrorRequest, { emptyAs: {} });
     const resolved = await resolveComputerError(
       deps.db,
       c.req.param("id"),
