@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { ConfigError, loadConfig } from "./config.ts";
+
+Deno.test("loadConfig uses the documented defaults when the environment is empty", () => {
+  const config = loadConfig({});
+  assert.equal(config.port, 8000);
+  assert.equal(config.databaseUrl, null);
+  assert.match(config.dataDir, /\/data$/);
+  assert.equal(config.adminUsername, "admin");
+  assert.equal(config.adminPassword, null);
+  assert.equal(config.packageMaxBytes, 1024 ** 3);
+});
+
+Deno.test("loadConfig names the variable when a value is bad", async (t) => {
+  const cases: [Record<string, string>, string, RegExp][] = [
+    [{ PORT: "abc" }, "PORT", /whole number, got "abc"/],
+    [{ PORT: "70000" }, "PORT", /between 0 and 65535/],
+    [{ DATABASE_URL: "not a url" }, "DATABASE_URL", /not a URL/],
+    [{ DATABASE_URL: "mysql://x@y/z" }, "DATABASE_URL", /postgres:\/\//],
+    [{ JWT_SECRET: "short" }, "JWT_SECRET", /at least 32/],
+    [{ PACKAGE_MAX_BYTES: "-1" }, "PACKAGE_MAX_BYTES", /whole number/],
+  ];
+  for (const [env, variable, message] of cases) {
+    await t.step(`${variable}=${Object.values(env)[0]}`, () => {
+      assert.throws(() => loadConfig(env), (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(error.variable, variable);
+        assert.match(error.message, message);
+        return true;
+      });
+    });
+  }
+});
