@@ -100,9 +100,9 @@ export async function appendComputerError(
     : "AND $4::text IS NULL";
   const rows = await db.query(
     `UPDATE computers SET
-       errors = CASE WHEN jsonb_array_length(errors) < $3 THEN errors || $2::jsonb
+       errors = CASE WHEN jsonb_array_length(errors) < $3 THEN errors || $2::text::jsonb
          ELSE (SELECT jsonb_agg(kept.e ORDER BY kept.ord) FROM (
-           SELECT t.e, t.ord FROM jsonb_array_elements(errors || $2::jsonb) WITH ORDINALITY AS t(e, ord)
+           SELECT t.e, t.ord FROM jsonb_array_elements(errors || $2::text::jsonb) WITH ORDINALITY AS t(e, ord)
            ORDER BY COALESCE((t.e->>'resolved')::boolean, false), t.ord DESC
            LIMIT $3) AS kept) END,
        have_active_errors = true,
@@ -143,7 +143,7 @@ export async function saveComputerErrors(
   errors: ComputerError[],
 ): Promise<void> {
   await tx.query(
-    `UPDATE computers SET errors = $2::jsonb, have_active_errors = $3, updated_at = now()
+    `UPDATE computers SET errors = $2::text::jsonb, have_active_errors = $3, updated_at = now()
      WHERE id::text = $1`,
     [computerId, JSON.stringify(errors), errors.some((e) => !e.resolved)],
   );

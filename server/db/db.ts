@@ -2,6 +2,8 @@
  * The one database interface the server uses. Two adapters implement it:
  * `postgres_db.ts` (a real server through postgres.js) and `pglite_db.ts`
  * (embedded Postgres in WASM under DATA_DIR). SQL uses `$1` placeholders.
+ * JSON goes in as a string with a `$1::text::jsonb` cast: postgres.js would
+ * otherwise encode a string for a jsonb parameter as a JSON string scalar.
  */
 
 export type Row = Record<string, unknown>;
