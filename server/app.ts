@@ -3,6 +3,7 @@
  * databases, so every route can be tested with `app.request()`.
  */
 import { Hono } from "hono";
+import type { UpgradeWebSocket } from "hono/ws";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/db.ts";
 import type { AppEnv } from "./env.ts";
@@ -17,6 +18,9 @@ import type { AdminAuth } from "./services/admin_auth.ts";
 import type { AgentAuth } from "./services/agent_auth.ts";
 import type { AgentHub } from "./ws/agent_hub.ts";
 
+/** Upgrades a request to a WebSocket (`upgradeWebSocket` from `hono/deno`). */
+export type WsUpgrade = UpgradeWebSocket<WebSocket, Deno.UpgradeWebSocketOptions>;
+
 export interface AppDeps {
   config: Config;
   db: Db;
@@ -25,6 +29,8 @@ export interface AppDeps {
   agentAuth: AgentAuth;
   enrollmentToken: string;
   hub: AgentHub;
+  /** Absent in tests that only call `app.request()`: the WebSocket routes then answer 501. */
+  upgradeWebSocket?: WsUpgrade;
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {

@@ -2,7 +2,8 @@
  * Wiring: configuration → database → migrations → first admin → secrets → app
  * → HTTP server. `main.ts` calls it; tests and benchmarks can too.
  */
-import { createApp } from "./app.ts";
+import { upgradeWebSocket } from "hono/deno";
+import { type AppDeps, createApp, type WsUpgrade } from "./app.ts";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/db.ts";
 import { migrate } from "./db/migrate.ts";
@@ -20,15 +21,26 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function bootServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const db = await openDb(config);
-  const applied = await migrate(db);
-  if (applied.length > 0) logger.info("applied migrations", { migrations: applied });
-  await ensureFirstAdmin(db, config.adminUsername, config.adminPassword, logger);
+/** The app's dependencies plus what must be stopped when the app goes away. */
+export interface WiredDeps extends AppDeps {
+  /** Stops background work (listeners, timers); does not close the database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds every dependency of the app on a migrated database. Tests use it too
+ * (server/test_app.ts), so the app they exercise is wired like production.
+ */
+export async function wireDeps(
+  config: Config,
+  db: Db,
+  logger: Logger,
+  upgrade: WsUpgrade | undefined = upgradeWebSocket,
+): Promise<WiredDeps> {
   const jwtSecret = await loadJwtSecret(config);
   const enrollmentToken = await loadEnrollmentToken(config, db);
   const hub = new AgentHub();
-  const app = createApp({
+  return {
     config,
     db,
     logger,
@@ -36,7 +48,18 @@ export async function bootServer(config: Config, logger: Logger): Promise<Runnin
     agentAuth: new AgentAuth(db, enrollmentToken),
     enrollmentToken,
     hub,
-  });
+    upgradeWebSocket: upgrade,
+    async stop() {},
+  };
+}
+
+export async function bootServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const db = await openDb(config);
+  const applied = await migrate(db);
+  if (applied.length > 0) logger.info("applied migrations", { migrations: applied });
+  await ensureFirstAdmin(db, config.adminUsername, config.adminPassword, logger);
+  const deps = await wireDeps(config, db, logger);
+  const app = createApp(deps);
 
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
   const server = Deno.serve({
@@ -58,6 +81,7 @@ export async function bootServer(config: Config, logger: Logger): Promise<Runnin
     db,
     async close() {
       await server.shutdown();
+      await deps.stop();
       await db.close();
     },
   };
