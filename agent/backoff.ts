@@ -1,0 +1,32 @@
+/**
+ * Exponential backoff with jitter, shared by every retry loop in the agent:
+ * the delay doubles per attempt up to a cap, and a random part of it spreads
+ * a fleet of agents out so they do not all retry in the same second.
+ */
+
+/** The delay before retry number `attempt` (0-based): between half and all of `min(cap, base*2^attempt)`. */
+export function backoffDelay(attempt: number, baseMs: number, capMs: number): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(attempt, 30));
+  return Math.round(ceiling / 2 + Math.random() * ceiling / 2);
+}
+
+/** `ms` spread by ±`fraction` (0.1 = ±10%), for periodic work such as update checks. */
+export function jitter(ms: number, fraction = 0.1): number {
+  return Math.round(ms * (1 - fraction + Math.random() * 2 * fraction));
+}
+
+/** Resolves after `ms`, or rejects early when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

@@ -1,0 +1,111 @@
+/**
+ * The agent's configuration, `config/config.json` under the install dir.
+ * Writes are atomic, unknown keys are kept, and a missing or corrupt file
+ * raises a ConfigError that tells the user how to enroll.
+ */
+import { join } from "node:path";
+import { z } from "zod";
+import { readTextIfExists, writeJsonAtomic } from "./atomic_file.ts";
+
+export const AgentConfig = z.looseObject({
+  server_url: z.url({ protocol: /^https?$/ }),
+  agent_id: z.string().min(1),
+  agent_token: z.string().min(1),
+  /** The version that last ran here; reconciled with VERSION at start. */
+  current_version: z.string().optional(),
+  /** Seconds between periodic update checks (jittered by ±10%). */
+  check_interval_s: z.number().positive().default(3600),
+  /** Listen for pushed update notices; false means poll only. */
+  ws_enabled: z.boolean().default(true),
+  /** Cap of the WebSocket reconnect backoff, in seconds. */
+  ws_reconnect_max_s: z.number().positive().default(60),
+  /** Cap of the retry backoff for undelivered error reports and failed checks, in seconds. */
+  retry_max_s: z.number().positive().default(300),
+  /** Free disk space needed before an update, as a multiple of the package size. */
+  min_free_space_factor: z.number().positive().default(3),
+  /** Most error reports kept while the server cannot be reached. */
+  outbox_max_reports: z.number().int().min(10).default(1000),
+  /** Size at which logs/agent.log is rotated. */
+  log_max_bytes: z.number().int().min(1024).default(5 * 1024 * 1024),
+});
+export type AgentConfig = z.infer<typeof AgentConfig>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+export function configPath(installDir: string): string {
+  return join(installDir, "config", "config.json");
+}
+
+function enrollHint(installDir: string): string {
+  return `Enroll this agent first: agent enroll --server URL --token TOKEN --install-dir ${installDir}`;
+}
+
+export class ConfigManager {
+  readonly path: string;
+  #raw: Record<string, unknown>;
+  #config: AgentConfig;
+
+  private constructor(path: string, raw: Record<string, unknown>, config: AgentConfig) {
+    this.path = path;
+    this.#raw = raw;
+    this.#config = config;
+  }
+
+  /** Reads and validates the config of `installDir`. */
+  static async load(installDir: string): Promise<ConfigManager> {
+    const path = configPath(installDir);
+    const text = await readTextIfExists(path);
+    if (text === null) throw new ConfigError(`No config at ${path}. ${enrollHint(installDir)}`);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (error) {
+      throw new ConfigError(
+        `Config at ${path} is not valid JSON (${(error as Error).message}). ${
+          enrollHint(installDir)
+        }`,
+      );
+    }
+    const parsed = AgentConfig.safeParse(raw);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+      throw new ConfigError(
+        `Config at ${path} is invalid (${problems.join("; ")}). ${enrollHint(installDir)}`,
+      );
+    }
+    return new ConfigManager(path, raw as Record<string, unknown>, parsed.data);
+  }
+
+  /** Writes a new config for `installDir`, replacing any old one atomically. */
+  static async create(
+    installDir: string,
+    values: z.input<typeof AgentConfig>,
+  ): Promise<ConfigManager> {
+    const config = AgentConfig.parse(values);
+    const path = configPath(installDir);
+    await writeJsonAtomic(path, values);
+    return new ConfigManager(path, { ...values }, config);
+  }
+
+  get config(): AgentConfig {
+    return this.#config;
+  }
+
+  get<K extends keyof AgentConfig>(key: K): AgentConfig[K] {
+    return this.#config[key];
+  }
+
+  /** Sets one key and saves the file atomically; the old file stays if the write fails. */
+  async set(key: string, value: unknown): Promise<void> {
+    const raw = { ...this.#raw, [key]: value };
+    const config = AgentConfig.parse(raw);
+    await writeJsonAtomic(this.path, raw);
+    this.#raw = raw;
+    this.#config = config;
+  }
+}

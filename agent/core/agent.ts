@@ -1,0 +1,295 @@
+/**
+ * The agent: starts up (version reconcile, last update's result, error
+ * buffer, WebSocket), checks for updates after authenticating and then
+ * periodically, runs an update when told of a newer version, and shuts down
+ * gracefully — for a signal or to hand over to the updater.
+ */
+import { createHash } from "node:crypto";
+import semver from "semver";
+import type { ErrorReport, NewVersionPayload, UpdateInfo } from "../../protocol/mod.ts";
+import { VERSION } from "../version.ts";
+import { readTextIfExists, writeJsonAtomic } from "../atomic_file.ts";
+import { backoffDelay, jitter } from "../backoff.ts";
+import type { ConfigManager } from "../config.ts";
+import type { LockManager } from "../lock.ts";
+import type { Logger } from "../log.ts";
+import { HttpClient } from "../net/http_client.ts";
+import { WSClient } from "../net/ws_client.ts";
+import type { Outbox } from "../outbox.ts";
+import type { AgentPaths } from "../paths.ts";
+import { cleanUpFailedUpdate, runUpdateSteps } from "../update/run_update.ts";
+import { UpdateError } from "../update/update_error.ts";
+import { AgentState, StateMachine } from "./agent_state.ts";
+
+export interface AgentOptions {
+  paths: AgentPaths;
+  config: ConfigManager;
+  log: Logger;
+  lock: LockManager;
+  /** Ends the process; tests pass their own. */
+  exit?: (code: number) => void;
+}
+
+export class Agent {
+  readonly #o: AgentOptions;
+  readonly #log: Logger;
+  readonly #machine: StateMachine;
+  readonly #http: HttpClient;
+  #ws: WSClient | null = null;
+  #outbox: Outbox | null = null;
+  #checkTimer: ReturnType<typeof setTimeout> | undefined;
+  #failedChecks = 0;
+  #checkRunning = false;
+  #healthWritten = false;
+  #stopping: Promise<void> | null = null;
+  readonly #abort = new AbortController();
+
+  constructor(options: AgentOptions) {
+    this.#o = options;
+    this.#log = options.log;
+    this.#machine = new StateMachine((from, to) => this.#log.info(`State ${from} -> ${to}`));
+    const config = options.config.config;
+    this.#http = new HttpClient({
+      serverUrl: config.server_url,
+      agentId: config.agent_id,
+      agentToken: config.agent_token,
+      log: options.log,
+    });
+  }
+
+  get state(): AgentState {
+    return this.#machine.state;
+  }
+
+  /** The one way to change state: logs the transition, throws on an impossible one. */
+  setState(state: AgentState): void {
+    this.#machine.set(state);
+  }
+
+  async start(): Promise<void> {
+    const { config, paths } = this.#o;
+    this.#log.info("Agent starting", {
+      version: VERSION,
+      pid: Deno.pid,
+      install_dir: paths.installDir,
+    });
+    await this.reconcileVersion();
+    this.#outbox = await this.#http.openOutbox(
+      paths.outbox,
+      config.get("outbox_max_reports"),
+      config.get("retry_max_s") * 1000,
+    );
+    await this.#reportLastUpdateResult();
+    if (config.get("ws_enabled")) {
+      this.#ws = new WSClient({
+        serverUrl: config.get("server_url"),
+        headers: this.#http.agentHeaders(),
+        log: this.#log,
+        reconnectMaxMs: config.get("ws_reconnect_max_s") * 1000,
+        onNewVersion: (payload) => void this.handleNewVersionEvent(payload),
+        // A notice may have been missed while disconnected: ask once more.
+        onConnected: (reconnect) => reconnect && !this.#checkRunning && this.#scheduleCheck(0),
+      });
+      this.#ws.start();
+    }
+    this.setState(AgentState.IDLE);
+    this.#scheduleCheck(0);
+  }
+
+  /** The plan's section II.5: the running code's VERSION is the configured version. */
+  async reconcileVersion(): Promise<void> {
+    const configured = this.#o.config.get("current_version");
+    if (configured === VERSION) return;
+    this.#log.info(`Updating configured version from ${configured ?? "(none)"} to ${VERSION}`);
+    await this.#o.config.set("current_version", VERSION);
+  }
+
+  /** Asks the server for an update and starts it; returns false when the server did not answer. */
+  async checkForUpdatesOnServer(): Promise<boolean> {
+    let info: UpdateInfo | null;
+    try {
+      info = await this.#http.checkForUpdate(VERSION);
+    } catch (error) {
+      this.#log.warn("Update check failed", { error: (error as Error).message });
+      return false;
+    }
+    this.#outbox?.flushNow();
+    await this.#writeHealthOnce();
+    if (!info) {
+      this.#log.info("No update available", { version: VERSION });
+      return true;
+    }
+    this.#log.info("Update available", { from: VERSION, to: info.version });
+    await this.initiateUpdate(info);
+    return true;
+  }
+
+  /** `agent:new_version_available`: only a newer version leads to an update. */
+  async handleNewVersionEvent(payload: NewVersionPayload): Promise<void> {
+    const version = payload.new_stable_version;
+    if (!semver.gt(version, VERSION)) {
+      this.#log.info("New-version notice ignored: not newer", {
+        notice: version,
+        running: VERSION,
+      });
+      return;
+    }
+    if (this.state !== AgentState.IDLE) {
+      this.#log.info("New-version notice ignored: agent is busy", {
+        notice: version,
+        state: this.state,
+      });
+      return;
+    }
+    this.#log.info("New-version notice received", { notice: version, running: VERSION });
+    // The notice names a version only; check_update gives its URL and checksum.
+    await this.checkForUpdatesOnServer();
+  }
+
+  /** The update flow of the plan's section II.1. Runs only from IDLE. */
+  async initiateUpdate(info: UpdateInfo): Promise<void> {
+    if (this.state !== AgentState.IDLE) {
+      this.#log.info("Update trigger ignored: agent is busy", {
+        version: info.version,
+        state: this.state,
+      });
+      return;
+    }
+    if (!semver.gt(info.version, VERSION)) {
+      this.#log.info("Update ignored: not newer", { offered: info.version, running: VERSION });
+      return;
+    }
+    this.setState(AgentState.UPDATING_STARTING);
+    try {
+      await runUpdateSteps({
+        info,
+        paths: this.#o.paths,
+        http: this.#http,
+        log: this.#log,
+        setState: (state) => this.setState(state),
+        freeSpaceFactor: this.#o.config.get("min_free_space_factor"),
+        signal: this.#abort.signal,
+      });
+    } catch (error) {
+      if (this.#stopping) return; // a shutdown interrupted the update; nothing to report
+      const failure = error instanceof UpdateError ? error : new UpdateError(
+        "UpdateGeneralFailure",
+        `Update to ${info.version} failed: ${(error as Error).message}`,
+        {},
+        { cause: error },
+      );
+      this.#log.error(`Update to ${info.version} failed: ${failure.type}`, {
+        message: failure.message,
+        ...failure.details,
+      });
+      await cleanUpFailedUpdate(this.#o.paths, info.version);
+      await this.reportErrorToBackend(
+        failure.type,
+        failure.message,
+        { target_version: info.version, download_url: info.download_url, ...failure.details },
+        (failure.cause instanceof Error ? failure.cause : failure).stack,
+      );
+      this.setState(AgentState.IDLE);
+      return;
+    }
+    await this.gracefulShutdown(0);
+  }
+
+  /**
+   * Sends an error report through the buffer: it survives a dead server and a
+   * restart. Returns false only when the report could not even be buffered.
+   */
+  async reportErrorToBackend(
+    errorType: string,
+    message: string,
+    details?: Record<string, unknown>,
+    stackTrace?: string,
+    reportId: string = crypto.randomUUID(),
+  ): Promise<boolean> {
+    const report: ErrorReport = {
+      error_type: errorType,
+      message: message.slice(0, 10_000),
+      timestamp: new Date().toISOString(),
+      agent_version: VERSION,
+      ...(stackTrace ? { stack_trace: stackTrace.slice(0, 50_000) } : {}),
+      ...(details ? { details } : {}),
+      report_id: reportId,
+    };
+    try {
+      await this.#http.reportError(report);
+      return true;
+    } catch (error) {
+      this.#log.error("Could not buffer an error report", { error_type: errorType, error });
+      return false;
+    }
+  }
+
+  /** SHUTTING_DOWN, close connections, STOPPED, flush the log, release the lock, exit. */
+  gracefulShutdown(code = 0): Promise<void> {
+    this.#stopping ??= (async () => {
+      this.setState(AgentState.SHUTTING_DOWN);
+      this.#abort.abort();
+      clearTimeout(this.#checkTimer);
+      this.#ws?.close();
+      await this.#outbox?.stop();
+      this.#log.info("Agent stopped", {
+        exit_code: code,
+        pending_reports: this.#outbox?.pending.length,
+      });
+      this.setState(AgentState.STOPPED);
+      this.#log.close();
+      this.#o.lock.release();
+      (this.#o.exit ?? Deno.exit)(code);
+    })();
+    return this.#stopping;
+  }
+
+  /** Runs a check after `delayMs`, then keeps checking: hourly (jittered), sooner after failures. */
+  #scheduleCheck(delayMs: number): void {
+    if (this.#stopping) return;
+    clearTimeout(this.#checkTimer);
+    this.#checkTimer = setTimeout(async () => {
+      this.#checkRunning = true;
+      const answered = this.state === AgentState.IDLE ? await this.checkForUpdatesOnServer() : true;
+      this.#checkRunning = false;
+      this.#failedChecks = answered ? 0 : this.#failedChecks + 1;
+      const config = this.#o.config;
+      const next = answered
+        ? jitter(config.get("check_interval_s") * 1000)
+        : backoffDelay(this.#failedChecks - 1, 1000, config.get("retry_max_s") * 1000);
+      this.#scheduleCheck(next);
+    }, delayMs);
+  }
+
+  async #writeHealthOnce(): Promise<void> {
+    if (this.#healthWritten) return;
+    this.#healthWritten = true;
+    const health = { version: VERSION, pid: Deno.pid, time: new Date().toISOString() };
+    await writeJsonAtomic(this.#o.paths.health, health);
+    this.#log.info("Health file written", { path: this.#o.paths.health, ...health });
+  }
+
+  /** The updater's `update_result.json`: reported through the buffer, then removed. */
+  async #reportLastUpdateResult(): Promise<void> {
+    const path = this.#o.paths.updateResult;
+    const text = await readTextIfExists(path);
+    if (text === null) return;
+    let result: Record<string, unknown>;
+    try {
+      result = JSON.parse(text);
+    } catch {
+      result = { unreadable_result: text.slice(0, 2000) };
+    }
+    const type = typeof result.error_type === "string" ? result.error_type : "UpdateGeneralFailure";
+    const message = typeof result.message === "string"
+      ? result.message
+      : `Update from ${result.from_version} to ${result.to_version} did not complete`;
+    this.#log.warn("Last update did not succeed; reporting it", result);
+    // The id comes from the file, so a crash before the removal cannot report it twice.
+    const reportId = "update-result-" +
+      createHash("sha256").update(text).digest("hex").slice(0, 32);
+    if (await this.reportErrorToBackend(type, message, result, undefined, reportId)) {
+      await Deno.remove(path);
+    }
+  }
+}

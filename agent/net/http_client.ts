@@ -1,0 +1,190 @@
+/**
+ * The agent's HTTP side of the contract (DESIGN.md, "Agent"): update checks,
+ * package downloads that resume, and error reports through the buffer.
+ * Every request carries the agent headers; replies are validated with the
+ * protocol's schemas, and every failure is an HttpClientError.
+ */
+import {
+  AGENT_ID_HEADER,
+  AGENT_TOKEN_HEADER,
+  AGENT_VERSION_HEADER,
+  ENROLLMENT_TOKEN_HEADER,
+  type ErrorReport,
+  RegisterResponse,
+  UpdateInfo,
+} from "../../protocol/mod.ts";
+import { VERSION } from "../version.ts";
+import type { Logger } from "../log.ts";
+import { Outbox, type SendResult } from "../outbox.ts";
+import { type DownloadOptions, type DownloadResult, downloadToFile } from "./download.ts";
+import { HttpClientError, statusError } from "./http_error.ts";
+
+export { HttpClientError } from "./http_error.ts";
+
+/** Joins a server-relative path (`/api/...`) onto the server URL, keeping any path prefix. */
+export function resolveServerUrl(serverUrl: string, path: string): URL {
+  if (/^https?:\/\//i.test(path)) return new URL(path);
+  return new URL(serverUrl.replace(/\/+$/, "") + "/" + path.replace(/^\/+/, ""));
+}
+
+export interface HttpClientOptions {
+  serverUrl: string;
+  agentId: string;
+  agentToken: string;
+  log: Logger;
+  /** Per-request timeout for small requests. */
+  timeoutMs?: number;
+}
+
+export class HttpClient {
+  readonly #o: Required<HttpClientOptions>;
+  #outbox: Outbox | null = null;
+
+  constructor(options: HttpClientOptions) {
+    this.#o = { timeoutMs: 30_000, ...options };
+  }
+
+  get serverUrl(): string {
+    return this.#o.serverUrl;
+  }
+
+  /** The headers that identify this agent on every request. */
+  agentHeaders(): Record<string, string> {
+    return {
+      [AGENT_ID_HEADER]: this.#o.agentId,
+      [AGENT_TOKEN_HEADER]: this.#o.agentToken,
+      [AGENT_VERSION_HEADER]: VERSION,
+    };
+  }
+
+  /** The update the server offers over `currentVersion`, or null (204). */
+  async checkForUpdate(currentVersion: string): Promise<UpdateInfo | null> {
+    const url = resolveServerUrl(this.#o.serverUrl, "/api/agent/check_update");
+    url.searchParams.set("current_version", currentVersion);
+    const res = await this.#fetch(url, { headers: this.agentHeaders() }, "check_update");
+    if (res.status === 204) {
+      await res.body?.cancel();
+      return null;
+    }
+    if (res.status !== 200) throw await statusError(res, "check_update");
+    const parsed = UpdateInfo.safeParse(await res.json().catch(() => undefined));
+    if (!parsed.success) {
+      throw new HttpClientError(
+        "invalid_reply",
+        `check_update: invalid reply (${parsed.error.message})`,
+      );
+    }
+    return parsed.data;
+  }
+
+  /**
+   * Downloads `url` (server-relative or absolute) to `savePath` through a
+   * `.part` file, resuming it with `Range` after an interruption.
+   */
+  downloadFile(
+    url: string,
+    savePath: string,
+    options: DownloadOptions = {},
+  ): Promise<DownloadResult> {
+    const target = resolveServerUrl(this.#o.serverUrl, url);
+    // The token goes only to the server itself, never to another host a URL may name.
+    const sameOrigin = target.origin === new URL(this.#o.serverUrl).origin;
+    const headers = sameOrigin ? this.agentHeaders() : { [AGENT_VERSION_HEADER]: VERSION };
+    return downloadToFile(target, savePath, headers, this.#o.log, options);
+  }
+
+  /** One delivery attempt of a buffered report (the outbox's sender). */
+  async sendErrorReport(report: ErrorReport, signal?: AbortSignal): Promise<SendResult> {
+    const url = resolveServerUrl(this.#o.serverUrl, "/api/agent/report-error");
+    let res: Response;
+    try {
+      res = await this.#fetch(url, {
+        method: "POST",
+        headers: { ...this.agentHeaders(), "content-type": "application/json" },
+        body: JSON.stringify(report),
+        signal,
+      }, "report-error");
+    } catch {
+      return "retry";
+    }
+    await res.body?.cancel();
+    if (res.ok) return "delivered";
+    // A report the server refuses as such would block the queue forever.
+    const permanent = res.status >= 400 && res.status < 500 &&
+      ![401, 403, 408, 429].includes(res.status);
+    return permanent ? "rejected" : "retry";
+  }
+
+  /** Opens the error buffer that `reportError` writes to. */
+  async openOutbox(path: string, maxReports: number, retryMaxMs: number): Promise<Outbox> {
+    this.#outbox = await Outbox.open({
+      path,
+      log: this.#o.log,
+      agentVersion: VERSION,
+      maxReports,
+      retryMaxMs,
+      send: (report, signal) => this.sendErrorReport(report, signal),
+    });
+    return this.#outbox;
+  }
+
+  /** Buffers a report durably and delivers it as soon as the server answers. */
+  async reportError(payload: ErrorReport): Promise<void> {
+    if (!this.#outbox) throw new Error("reportError called before openOutbox");
+    await this.#outbox.add(payload);
+  }
+
+  async #fetch(url: URL, init: RequestInit, what: string): Promise<Response> {
+    const timeout = AbortSignal.timeout(this.#o.timeoutMs);
+    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    try {
+      return await fetch(url, { ...init, signal });
+    } catch (error) {
+      throw new HttpClientError(
+        "network",
+        `${what}: ${(error as Error).message}`,
+        undefined,
+        undefined,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+}
+
+/** `agent enroll`: trades the enrollment token for this agent's id and token. */
+export async function registerAgent(
+  serverUrl: string,
+  enrollmentToken: string,
+  body: { hostname: string; os: string; agent_version: string },
+): Promise<RegisterResponse> {
+  const url = resolveServerUrl(serverUrl, "/api/agent/register");
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: "POST",
+      headers: {
+        [ENROLLMENT_TOKEN_HEADER]: enrollmentToken,
+        [AGENT_VERSION_HEADER]: VERSION,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (error) {
+    throw new HttpClientError(
+      "network",
+      `register: ${(error as Error).message}`,
+      undefined,
+      undefined,
+      {
+        cause: error,
+      },
+    );
+  }
+  if (res.status !== 201 && res.status !== 200) throw await statusError(res, "register");
+  const parsed = RegisterResponse.safeParse(await res.json().catch(() => undefined));
+  if (!parsed.success) throw new HttpClientError("invalid_reply", "register: invalid reply");
+  return parsed.data;
+}

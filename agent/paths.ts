@@ -1,0 +1,25 @@
+/** Where the agent keeps its files under the install dir (docs/update-protocol.md). */
+import { join } from "node:path";
+
+export interface AgentPaths {
+  installDir: string;
+  logDir: string;
+  outbox: string;
+  lock: string;
+  health: string;
+  updateResult: string;
+  /** The download and staging area of updates. */
+  updateDir: string;
+}
+
+export function agentPaths(installDir: string): AgentPaths {
+  return {
+    installDir,
+    logDir: join(installDir, "logs"),
+    outbox: join(installDir, "error_reports.jsonl"),
+    lock: join(installDir, "agent.lock"),
+    health: join(installDir, "agent_health.json"),
+    updateResult: join(installDir, "update_result.json"),
+    updateDir: join(installDir, "_update"),
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * The steps of `initiateUpdate` (the plan's section II.1), in order: resource
+ * check, download, checksum, extract the updater, launch it. Each step enters
+ * its state first and throws an UpdateError of its own type; the caller turns
+ * any failure into a report and a return to IDLE.
+ */
+import { join } from "node:path";
+import type { UpdateInfo } from "../../protocol/mod.ts";
+import { AgentState } from "../core/agent_state.ts";
+import type { HttpClient } from "../net/http_client.ts";
+import type { Logger } from "../log.ts";
+import type { AgentPaths } from "../paths.ts";
+import { checkResources } from "./resource_check.ts";
+import { extractUpdater } from "./extract_updater.ts";
+import { launchUpdater } from "./launch_updater.ts";
+import { UpdateError } from "./update_error.ts";
+import { sha256File } from "./verify.ts";
+
+export interface UpdateContext {
+  info: UpdateInfo;
+  paths: AgentPaths;
+  http: HttpClient;
+  log: Logger;
+  setState: (state: AgentState) => void;
+  freeSpaceFactor: number;
+  signal: AbortSignal;
+}
+
+export function packagePath(paths: AgentPaths, version: string): string {
+  return join(paths.updateDir, `package-${version}.zip`);
+}
+
+export function updaterDir(paths: AgentPaths): string {
+  return join(paths.updateDir, "updater");
+}
+
+/** Runs steps 1–5; when it returns, the updater is running and the agent must shut down. */
+export async function runUpdateSteps(ctx: UpdateContext): Promise<void> {
+  const { info, paths, http, log } = ctx;
+  const pkg = packagePath(paths, info.version);
+  const step = (n: number, name: string, fields: Record<string, unknown> = {}) =>
+    log.info(`Update step ${n}/5: ${name}`, { version: info.version, ...fields });
+
+  step(1, "checking resources", { install_dir: paths.installDir, package_bytes: info.file_size });
+  await Deno.mkdir(paths.updateDir, { recursive: true });
+  await removeStaleDownloads(paths.updateDir, `${pkg}.part`);
+  const space = await checkResources(paths.installDir, info.file_size, ctx.freeSpaceFactor);
+  log.info("Enough free disk space", space);
+
+  ctx.setState(AgentState.UPDATING_DOWNLOADING);
+  step(2, "downloading", { url: info.download_url, to: pkg });
+  try {
+    const result = await http.downloadFile(info.download_url, pkg, {
+      expectedSize: info.file_size,
+      signal: ctx.signal,
+    });
+    log.info("Package downloaded", { path: pkg, bytes: result.bytes, resumes: result.resumes });
+  } catch (error) {
+    if (ctx.signal.aborted) throw error;
+    throw new UpdateError(
+      "UpdateDownloadFailed",
+      `Cannot download ${info.download_url}: ${(error as Error).message}`,
+      { download_url: info.download_url, save_path: pkg },
+      { cause: error },
+    );
+  }
+
+  ctx.setState(AgentState.UPDATING_VERIFYING);
+  step(3, "verifying the SHA-256", { path: pkg });
+  const actual = await sha256File(pkg);
+  if (actual !== info.checksum_sha256) {
+    // A corrupt package must not be used or resumed: it is deleted.
+    await Deno.remove(pkg).catch(() => {});
+    throw new UpdateError(
+      "UpdateChecksumMismatch",
+      `Package checksum mismatch: expected ${info.checksum_sha256}, got ${actual}`,
+      {
+        download_url: info.download_url,
+        expected_checksum: info.checksum_sha256,
+        actual_checksum: actual,
+      },
+    );
+  }
+
+  ctx.setState(AgentState.UPDATING_EXTRACTING_UPDATER);
+  step(4, "extracting the updater", { to: updaterDir(paths) });
+  const { launcher } = await extractUpdater(pkg, updaterDir(paths), info.version);
+
+  ctx.setState(AgentState.UPDATING_PREPARING_SHUTDOWN);
+  step(5, "launching the updater", { launcher });
+  const pid = await launchUpdater(launcher, {
+    packagePath: pkg,
+    installDir: paths.installDir,
+    pidToWait: Deno.pid,
+    logDir: paths.logDir,
+  });
+  // Point of no return: the updater waits for this process to exit.
+  log.info("Updater started; handing over", { updater_pid: pid, version: info.version });
+}
+
+/** Removes what earlier updates left in the staging area, except a resumable download. */
+async function removeStaleDownloads(dir: string, keep: string): Promise<void> {
+  for await (const entry of Deno.readDir(dir)) {
+    const path = join(dir, entry.name);
+    if (path !== keep) await Deno.remove(path, { recursive: true });
+  }
+}
+
+/** Removes what a failed update leaves behind; a partial download stays to be resumed. */
+export async function cleanUpFailedUpdate(paths: AgentPaths, version: string): Promise<void> {
+  await Deno.remove(updaterDir(paths), { recursive: true }).catch(() => {});
+  await Deno.remove(packagePath(paths, version)).catch(() => {});
+}
