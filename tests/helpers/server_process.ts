@@ -28,7 +28,7 @@ export const ADMIN_USERNAME = "admin";
 export const ADMIN_PASSWORD = "test-password-123";
 const SERVER_MAIN = new URL("../../server/main.ts", import.meta.url).pathname;
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
@@ -56,7 +56,7 @@ async function waitForHealth(url: string, child: Deno.ChildProcess, log: () => s
 export async function startServer(options: StartServerOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "hangar-server-" });
   const ownsDataDir = options.dataDir === undefined;
-  const port = options.port ?? await freePort();
+  const port = options.port ?? freePort();
   const url = `http://127.0.0.1:${port}`;
   let child: Deno.ChildProcess;
   let output = "";
