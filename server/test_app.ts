@@ -24,11 +24,14 @@ import { openPostgresDb } from "./db/postgres_db.ts";
 import type { AppEnv } from "./env.ts";
 import { type Logger, silentLogger } from "./log.ts";
 import { ensureFirstAdmin } from "./services/admin_auth.ts";
+import { createTestDatabase, NO_POSTGRES, POSTGRES_URL } from "../tests/helpers/postgres.ts";
 
 export type TestAdapter = "pglite" | "postgres";
 
+export { createTestDatabase };
+
 /** The Postgres server tests may use; postgres tests are ignored when it is unset. */
-export const TEST_DATABASE_URL = Deno.env.get("DATABASE_URL") ?? null;
+export const TEST_DATABASE_URL = NO_POSTGRES ? null : POSTGRES_URL;
 
 /** Both adapters, for table-driven tests; `label` says why a postgres test is ignored. */
 export const TEST_ADAPTERS: { adapter: TestAdapter; ignore: boolean; label: string }[] = [
@@ -78,31 +81,6 @@ export interface TestApp {
   serve(): Promise<string>;
   cleanup(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
-}
-
-/** A fresh, empty database on the DATABASE_URL server; `drop()` removes it. */
-export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  if (TEST_DATABASE_URL === null) throw new Error("createTestDatabase needs DATABASE_URL");
-  const name = `hangar_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
-  const admin = await openPostgresDb(TEST_DATABASE_URL, { max: 1 });
-  try {
-    await admin.exec(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.close();
-  }
-  const url = new URL(TEST_DATABASE_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const db = await openPostgresDb(TEST_DATABASE_URL!, { max: 1 });
-      try {
-        await db.exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await db.close();
-      }
-    },
-  };
 }
 
 export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp> {
