@@ -25,11 +25,12 @@ export async function checkResources(
   path: string,
   packageSize: number,
   factor: number,
+  readFree: (path: string) => Promise<number> = freeBytes,
 ): Promise<{ required_bytes: number; free_bytes: number }> {
   const required = Math.ceil(packageSize * factor);
   let free: number;
   try {
-    free = await freeBytes(path);
+    free = await readFree(path);
   } catch (error) {
     throw new UpdateError(
       "UpdateResourceCheckFailed",
