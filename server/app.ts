@@ -14,6 +14,7 @@ import { requestLog } from "./middleware/request_log.ts";
 import { adminRoutes } from "./routes/admin_routes.ts";
 import { agentRoutes } from "./routes/agent_routes.ts";
 import { authRoutes } from "./routes/auth_routes.ts";
+import { webRoutes } from "./routes/web_routes.ts";
 import type { AdminAuth } from "./services/admin_auth.ts";
 import type { AgentAuth } from "./services/agent_auth.ts";
 import type { AgentHub } from "./ws/agent_hub.ts";
@@ -42,6 +43,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.get("/api/health", (c) => c.json({ status: "ok" }));
+  app.route("/", webRoutes()); // the admin page at /admin/, and / redirecting there
   app.route("/api/auth", authRoutes(deps.adminAuth));
   app.route("/api/agent", agentRoutes(deps));
   app.use("/api/admin/*", requireAdmin(deps.adminAuth));

@@ -1,0 +1,60 @@
+/** The uploaded versions, newest first, with their stable flag and checksum. */
+import type { AgentVersionRecord } from "../../protocol/schemas.ts";
+import { formatBytes, formatDateTime, shortHash } from "../format.ts";
+import { CopyButton } from "./copy_button.tsx";
+
+interface VersionTableProps {
+  versions: AgentVersionRecord[];
+  onToggleStable: (version: AgentVersionRecord) => void;
+}
+
+export function VersionTable(props: VersionTableProps) {
+  if (props.versions.length === 0) {
+    return <p class="empty">No versions yet. Upload a package above to get started.</p>;
+  }
+  return (
+    <table class="stack">
+      <caption class="visually-hidden">Agent versions</caption>
+      <thead>
+        <tr>
+          <th scope="col">Version</th>
+          <th scope="col">Size</th>
+          <th scope="col">SHA-256</th>
+          <th scope="col">Notes</th>
+          <th scope="col">Uploaded</th>
+          <th scope="col">
+            <span class="visually-hidden">Actions</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.versions.map((v) => (
+          <tr key={v.id} data-version={v.version}>
+            <th scope="row" data-label="Version">
+              {v.version} {v.is_stable && <span class="badge badge-ok">Stable</span>}
+            </th>
+            <td data-label="Size">{formatBytes(v.file_size)}</td>
+            <td data-label="SHA-256">
+              <code class="hash" title={v.checksum_sha256}>{shortHash(v.checksum_sha256)}</code>
+              {" "}
+              <CopyButton value={v.checksum_sha256} label={`Copy the SHA-256 of ${v.version}`} />
+            </td>
+            <td data-label="Notes" class="notes">{v.notes || <span class="muted">—</span>}</td>
+            <td data-label="Uploaded">
+              <time dateTime={v.created_at}>{formatDateTime(v.created_at)}</time>
+            </td>
+            <td class="row-actions">
+              <button
+                type="button"
+                class={v.is_stable ? "small" : "small primary"}
+                onClick={() => props.onToggleStable(v)}
+              >
+                {v.is_stable ? "Unmark stable" : "Mark stable"}
+              </button>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,85 @@
+/** `/admin/agent-versions`: the plan's AgentVersionManagement — upload, list, mark stable. */
+import { useState } from "preact/hooks";
+import { VERSIONS_CHANGED } from "../../protocol/events.ts";
+import type { AgentVersionRecord } from "../../protocol/schemas.ts";
+import { getAgentVersions, setAgentVersionStability } from "../api.ts";
+import { ConfirmDialog } from "../components/confirm_dialog.tsx";
+import { Notice, type NoticeValue } from "../components/notice.tsx";
+import { Page } from "../components/page.tsx";
+import { UploadForm } from "../components/upload_form.tsx";
+import { VersionTable } from "../components/version_table.tsx";
+import { useLiveUpdates } from "../live.ts";
+import { useLoader } from "../use_loader.ts";
+
+const EVENTS = [VERSIONS_CHANGED];
+
+export function AgentVersionManagement() {
+  const versions = useLoader(getAgentVersions, []);
+  const [notice, setNotice] = useState<NoticeValue | null>(null);
+  const [confirming, setConfirming] = useState<AgentVersionRecord | null>(null);
+  useLiveUpdates(EVENTS, versions.reload);
+
+  async function applyStability(v: AgentVersionRecord) {
+    setConfirming(null);
+    try {
+      const updated = await setAgentVersionStability(v.id, !v.is_stable);
+      setNotice({
+        kind: "success",
+        message: updated.is_stable
+          ? `Version ${updated.version} is now stable: agents are being told to update`
+          : `Version ${updated.version} is no longer stable`,
+      });
+    } catch (err) {
+      setNotice({ kind: "error", message: err instanceof Error ? err.message : String(err) });
+    }
+    versions.reload();
+  }
+
+  return (
+    <Page title="Agent versions">
+      <Notice notice={notice} onDismiss={() => setNotice(null)} />
+      <UploadForm
+        onUploaded={(r) => {
+          setNotice({
+            kind: "success",
+            message: `Uploaded version ${r.version} (SHA-256 ${r.checksum_sha256.slice(0, 12)}…)`,
+          });
+          versions.reload();
+        }}
+        onError={(message) => setNotice({ kind: "error", message: `Upload failed: ${message}` })}
+      />
+      <h2>Versions</h2>
+      {versions.error && (
+        <p class="notice notice-error" role="alert">Could not load versions: {versions.error}</p>
+      )}
+      {versions.loading && !versions.data
+        ? <p class="muted">Loading…</p>
+        : <VersionTable versions={versions.data ?? []} onToggleStable={setConfirming} />}
+      {confirming && (
+        <ConfirmDialog
+          title={confirming.is_stable
+            ? `Unmark ${confirming.version} as stable?`
+            : `Mark ${confirming.version} as stable?`}
+          confirmLabel={confirming.is_stable ? "Unmark stable" : "Mark stable"}
+          onConfirm={() => applyStability(confirming)}
+          onCancel={() => setConfirming(null)}
+        >
+          {confirming.is_stable
+            ? (
+              <p>
+                Agents will no longer be offered{" "}
+                {confirming.version}. Agents that already run it keep it; the highest remaining
+                stable version is offered instead.
+              </p>
+            )
+            : (
+              <p>
+                Agents will start updating to {confirming.version}{" "}
+                right away: connected agents are told now, the others at their next check.
+              </p>
+            )}
+        </ConfirmDialog>
+      )}
+    </Page>
+  );
+}
