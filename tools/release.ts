@@ -1,0 +1,142 @@
+/**
+ * `deno task release`: build an agent package and optionally upload it.
+ *
+ *   deno task release [--version X.Y.Z] [--target windows-x64|linux-x64|portable] [--out DIR]
+ *                     [--server URL [--notes TEXT] [--stable]]
+ *
+ * Upload credentials come from HANGAR_TOKEN, or HANGAR_USER and HANGAR_PASSWORD.
+ */
+import { parseArgs } from "node:util";
+import { relative, resolve } from "node:path";
+import { buildPackage, isTarget, TARGETS } from "./release/build_package.ts";
+import { createProgress, formatBytes } from "./release/progress.ts";
+import { assertVersion } from "./release/stamp.ts";
+import { ApiError, login, setStable, uploadVersion } from "./release/upload.ts";
+
+const USAGE = `Usage: deno task release [options]
+  --version X.Y.Z   version to stamp (default: the one in agent/version.ts)
+  --target T        ${TARGETS.join(" | ")} (default: windows-x64)
+  --out DIR         output folder (default: dist)
+  --server URL      upload the package to this Hangar server
+  --notes TEXT      release notes for the upload
+  --stable          mark the uploaded version stable
+Credentials for --server: HANGAR_TOKEN, or HANGAR_USER and HANGAR_PASSWORD.`;
+
+const ROOT = resolve(new URL("..", import.meta.url).pathname);
+
+class UsageError extends Error {}
+
+function parse(args: string[]) {
+  try {
+    return check(
+      parseArgs({
+        args,
+        options: {
+          version: { type: "string" },
+          target: { type: "string", default: "windows-x64" },
+          out: { type: "string", default: "dist" },
+          server: { type: "string" },
+          notes: { type: "string" },
+          stable: { type: "boolean", default: false },
+          help: { type: "boolean", short: "h", default: false },
+        },
+        strict: true,
+        allowPositionals: false,
+      }).values,
+    );
+  } catch (error) {
+    throw error instanceof UsageError ? error : new UsageError((error as Error).message);
+  }
+}
+
+function check(values: {
+  version?: string;
+  target: string;
+  out: string;
+  server?: string;
+  notes?: string;
+  stable: boolean;
+  help: boolean;
+}) {
+  if (!isTarget(values.target)) {
+    throw new UsageError(`Unknown target "${values.target}"; use one of ${TARGETS.join(", ")}`);
+  }
+  if (values.version !== undefined) assertVersion(values.version);
+  if (!values.server && (values.stable || values.notes !== undefined)) {
+    throw new UsageError("--notes and --stable need --server");
+  }
+  return { ...values, target: values.target };
+}
+
+/** The admin token for uploads, signing in with HANGAR_USER/HANGAR_PASSWORD when needed. */
+async function adminToken(server: string): Promise<string> {
+  const token = Deno.env.get("HANGAR_TOKEN");
+  if (token) return token;
+  const user = Deno.env.get("HANGAR_USER");
+  const password = Deno.env.get("HANGAR_PASSWORD");
+  if (!user || !password) {
+    throw new UsageError("--server needs HANGAR_TOKEN, or HANGAR_USER and HANGAR_PASSWORD");
+  }
+  return await login(server, user, password);
+}
+
+async function main(args: string[]): Promise<number> {
+  const options = parse(args);
+  if (options.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  // Sign in before building, so wrong credentials fail in a second, not after a build.
+  const token = options.server ? await adminToken(options.server) : undefined;
+  const built = await buildPackage({
+    root: ROOT,
+    version: options.version,
+    target: options.target,
+    outDir: resolve(options.out),
+  });
+  const shown = relative(Deno.cwd(), built.zipPath) || built.zipPath;
+  console.log(`release: built ${built.version} (${built.target}) ${shown}`);
+  console.log(`release: size ${formatBytes(built.size)} (${built.size} bytes)`);
+  console.log(`release: sha256 ${built.sha256}`);
+  if (!options.server || !token) return 0;
+
+  const encoder = new TextEncoder();
+  const progress = createProgress({
+    label: `release: uploading ${built.version}`,
+    total: built.size,
+    terminal: Deno.stderr.isTerminal(),
+    write: (text) => Deno.stderr.writeSync(encoder.encode(text)),
+  });
+  const record = await uploadVersion({
+    server: options.server,
+    token,
+    zipPath: built.zipPath,
+    version: built.version,
+    notes: options.notes,
+    onProgress: (sent) => progress.update(sent),
+  });
+  progress.finish();
+  console.log(`release: uploaded ${record.version} as ${record.id} (${record.download_url})`);
+  if (options.stable) {
+    await setStable(options.server, token, record.id);
+    console.log(`release: ${record.version} is now the stable version`);
+  }
+  return 0;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof ApiError) {
+    return `upload failed (${error.status} ${error.code}): ${error.message}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (error) {
+    console.error(`release: ${describe(error)}`);
+    if (error instanceof UsageError) console.error("Run with --help for the options.");
+    Deno.exit(error instanceof UsageError ? 2 : 1);
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Builds one release package: stamp the version into a build copy, build the
+ * target into `<out>/hangar-agent-<version>-<target>/`, write its manifest,
+ * and zip it beside that folder as `hangar-agent-<version>-<target>.zip`.
+ */
+import { join } from "node:path";
+import { MANIFEST_NAME, PackageManifest, SIGNATURE_NAME } from "../../protocol/mod.ts";
+import { buildCompiled, type StagedFiles } from "./build_compiled.ts";
+import { buildPortable } from "./build_portable.ts";
+import { createManifest, hashFile, writeManifest } from "./manifest.ts";
+import { readTreeVersion, stampBuildTree } from "./stamp.ts";
+import { writeZip } from "./zip.ts";
+
+export const TARGETS = ["windows-x64", "linux-x64", "portable"] as const;
+export type Target = (typeof TARGETS)[number];
+
+export function isTarget(value: string): value is Target {
+  return (TARGETS as readonly string[]).includes(value);
+}
+
+export interface BuildOptions {
+  /** The source tree to build from (holds agent/, updater/, protocol/, deno.json). */
+  root: string;
+  /** The version to stamp; default: the one in `<root>/agent/version.ts`. */
+  version?: string;
+  target: Target;
+  outDir: string;
+  /** Changes to the environment of deno compile, e.g. DENORT_BIN. */
+  env?: Record<string, string | undefined>;
+}
+
+export interface BuiltPackage {
+  version: string;
+  target: Target;
+  /** The unzipped package: manifest.json and the files it lists. */
+  packageDir: string;
+  zipPath: string;
+  manifest: PackageManifest;
+  size: number;
+  sha256: string;
+}
+
+export async function buildPackage(options: BuildOptions): Promise<BuiltPackage> {
+  const version = options.version ?? await readTreeVersion(options.root);
+  const name = `hangar-agent-${version}-${options.target}`;
+  const packageDir = join(options.outDir, name);
+  await Deno.remove(packageDir, { recursive: true }).catch(() => {});
+  await Deno.mkdir(packageDir, { recursive: true });
+  const tree = await stampBuildTree(options.root, version);
+  let staged: StagedFiles;
+  try {
+    staged = options.target === "portable"
+      ? await buildPortable(tree.dir, packageDir)
+      : await buildCompiled(tree.dir, packageDir, options.target, options.env);
+  } finally {
+    await tree.remove();
+  }
+  const manifest = await createManifest({ version, dir: packageDir, ...staged });
+  await writeManifest(packageDir, manifest);
+  const zipPath = join(options.outDir, `${name}.zip`);
+  const zip = await zipPackage(packageDir, zipPath);
+  return { version, target: options.target, packageDir, zipPath, manifest, ...zip };
+}
+
+/**
+ * Zips a package folder: manifest.json first, then manifest.sig when one was
+ * written beside it (signed packages), then the manifest's files in order.
+ */
+export async function zipPackage(
+  packageDir: string,
+  zipPath: string,
+): Promise<{ size: number; sha256: string }> {
+  const manifest = PackageManifest.parse(
+    JSON.parse(await Deno.readTextFile(join(packageDir, MANIFEST_NAME))),
+  );
+  const signed = await Deno.stat(join(packageDir, SIGNATURE_NAME)).then(() => true, () => false);
+  const executables = new Set([manifest.agent, manifest.updater]);
+  await writeZip(zipPath, packageDir, [
+    { path: MANIFEST_NAME },
+    ...(signed ? [{ path: SIGNATURE_NAME }] : []),
+    ...manifest.files.map((f) => ({ path: f.path, executable: executables.has(f.path) })),
+  ]);
+  return await hashFile(zipPath);
+}
+
+/** Re-hashes the files of a package folder after they changed and rewrites its manifest. */
+export async function refreshManifest(packageDir: string): Promise<PackageManifest> {
+  const old = PackageManifest.parse(
+    JSON.parse(await Deno.readTextFile(join(packageDir, MANIFEST_NAME))),
+  );
+  const manifest = await createManifest({
+    ...old,
+    dir: packageDir,
+    files: old.files.map((f) => f.path),
+  });
+  await writeManifest(packageDir, manifest);
+  return manifest;
+}

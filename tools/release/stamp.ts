@@ -1,0 +1,63 @@
+/**
+ * Stamps a version into a build copy of the source tree, so the working tree
+ * is never touched and two versions can be built from one checkout.
+ */
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import semver from "semver";
+
+/** What the agent and the updater need to build: their code, the shared contract, the config. */
+export const BUILD_SOURCES = ["agent", "updater", "protocol", "deno.json", "deno.lock"] as const;
+
+const VERSION_FILE = join("agent", "version.ts");
+const VERSION_LINE = /^export const VERSION = "[^"]*";$/m;
+
+export interface BuildTree {
+  /** The temporary copy, with `agent/version.ts` saying the stamped version. */
+  dir: string;
+  version: string;
+  remove(): Promise<void>;
+}
+
+/** Throws unless `version` is a valid semantic version such as `1.2.3`. */
+export function assertVersion(version: string): string {
+  // semver.parse is lenient ("v1.2.3", " 1.2.3 "); only the canonical spelling is accepted.
+  const parsed = semver.parse(version);
+  const build = parsed?.build.length ? `+${parsed.build.join(".")}` : "";
+  if (!parsed || `${parsed.version}${build}` !== version) {
+    throw new Error(`Cannot use version "${version}": it is not a semantic version like 1.2.3`);
+  }
+  return version;
+}
+
+/** Reads the version in `<root>/agent/version.ts`. */
+export async function readTreeVersion(root: string): Promise<string> {
+  const text = await readFile(join(root, VERSION_FILE), "utf8");
+  const match = text.match(/^export const VERSION = "([^"]*)";$/m);
+  if (!match) throw new Error(`Cannot find the VERSION line in ${join(root, VERSION_FILE)}`);
+  return match[1];
+}
+
+/** Copies the build sources of `root` to a temporary dir and rewrites the version there. */
+export async function stampBuildTree(root: string, version: string): Promise<BuildTree> {
+  assertVersion(version);
+  const dir = await mkdtemp(join(tmpdir(), `hangar-build-${version}-`));
+  try {
+    for (const name of BUILD_SOURCES) {
+      await cp(join(root, name), join(dir, name), {
+        recursive: true,
+        // Test files are not part of a build; leaving them out keeps the copy small.
+        filter: (src) => !src.endsWith("_test.ts"),
+      });
+    }
+    const path = join(dir, VERSION_FILE);
+    const text = await readFile(path, "utf8");
+    if (!VERSION_LINE.test(text)) throw new Error(`Cannot find the VERSION line in ${path}`);
+    await writeFile(path, text.replace(VERSION_LINE, `export const VERSION = "${version}";`));
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return { dir, version, remove: () => rm(dir, { recursive: true, force: true }) };
+}
