@@ -1,0 +1,72 @@
+/**
+ * The agent's command line:
+ *   agent run [--install-dir D]                          run the agent (the updater starts it so)
+ *   agent enroll --server URL --token T [--install-dir D] [--force]   register, write the config
+ *   agent --version                                      print the version
+ * The install dir defaults to the folder of the executable (of `agent.js` for
+ * a portable package). Exit codes: 0 ok, 1 failure, 2 usage, 3 another agent runs.
+ */
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { VERSION } from "./version.ts";
+import { runAgent } from "./run.ts";
+import { enroll } from "./enroll.ts";
+
+const USAGE = `Usage:
+  agent run [--install-dir DIR]
+  agent enroll --server URL --token TOKEN [--install-dir DIR] [--force]
+  agent --version`;
+
+function defaultInstallDir(): string {
+  if (Deno.build.standalone) return dirname(Deno.execPath());
+  return dirname(fileURLToPath(Deno.mainModule));
+}
+
+/** The exit code, or null while `run` goes on (it exits through its own shutdown). */
+async function main(argv: string[]): Promise<number | null> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        "install-dir": { type: "string" },
+        server: { type: "string" },
+        token: { type: "string" },
+        force: { type: "boolean" },
+        version: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.version) {
+    console.log(VERSION);
+    return 0;
+  }
+  const installDir = resolve(values["install-dir"] ?? defaultInstallDir());
+  const command = positionals[0];
+  if (values.help || positionals.length !== 1) {
+    console.error(USAGE);
+    return values.help ? 0 : 2;
+  }
+  if (command === "run") return await runAgent(installDir);
+  if (command === "enroll") {
+    if (!values.server || !values.token) {
+      console.error(`enroll needs --server and --token\n${USAGE}`);
+      return 2;
+    }
+    return await enroll(installDir, values.server, values.token, values.force ?? false);
+  }
+  console.error(`Unknown command "${command}"\n${USAGE}`);
+  return 2;
+}
+
+if (import.meta.main) {
+  const code = await main(Deno.args);
+  if (code !== null) Deno.exit(code);
+}
