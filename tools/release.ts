@@ -94,7 +94,8 @@ async function main(args: string[]): Promise<number> {
     target: options.target,
     outDir: resolve(options.out),
   });
-  const shown = relative(Deno.cwd(), built.zipPath) || built.zipPath;
+  const rel = relative(Deno.cwd(), built.zipPath);
+  const shown = rel.startsWith("..") ? built.zipPath : rel;
   console.log(`release: built ${built.version} (${built.target}) ${shown}`);
   console.log(`release: size ${formatBytes(built.size)} (${built.size} bytes)`);
   console.log(`release: sha256 ${built.sha256}`);

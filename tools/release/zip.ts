@@ -37,10 +37,14 @@ export async function writeZip(zipPath: string, dir: string, entries: ZipEntryIn
   }
 }
 
-/** A zip.js reader over a file on disk: seeks and reads only the bytes asked for. */
+/**
+ * A zip.js reader over a file on disk: seeks and reads only the bytes asked
+ * for. zip.js may ask for several ranges at once, so reads are queued.
+ */
 export class FileRangeReader extends Reader<string> {
   #path: string;
   #file?: Deno.FsFile;
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(path: string) {
     super(path);
@@ -52,17 +56,21 @@ export class FileRangeReader extends Reader<string> {
     this.size = (await this.#file.stat()).size;
   }
 
-  override async readUint8Array(index: number, length: number): Promise<Uint8Array> {
-    const file = this.#file!;
-    const buffer = new Uint8Array(Math.max(0, Math.min(length, this.size - index)));
-    await file.seek(index, Deno.SeekMode.Start);
-    let filled = 0;
-    while (filled < buffer.length) {
-      const n = await file.read(buffer.subarray(filled));
-      if (n === null) break;
-      filled += n;
-    }
-    return buffer.subarray(0, filled);
+  override readUint8Array(index: number, length: number): Promise<Uint8Array> {
+    const read = this.#queue.then(async () => {
+      const file = this.#file!;
+      const buffer = new Uint8Array(Math.max(0, Math.min(length, this.size - index)));
+      await file.seek(index, Deno.SeekMode.Start);
+      let filled = 0;
+      while (filled < buffer.length) {
+        const n = await file.read(buffer.subarray(filled));
+        if (n === null) break;
+        filled += n;
+      }
+      return buffer.subarray(0, filled);
+    });
+    this.#queue = read.catch(() => undefined);
+    return read;
   }
 
   close() {
