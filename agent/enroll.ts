@@ -18,12 +18,15 @@ export async function enroll(
   }
   if (!force) {
     const existing = await ConfigManager.load(installDir).catch((e) => e);
-    if (!(existing instanceof ConfigError)) {
-      const id = existing instanceof ConfigManager ? existing.get("agent_id") : "unknown";
+    if (existing instanceof ConfigManager) {
       console.error(
-        `This install dir is already enrolled (agent ${id}, ${configPath(installDir)}). ` +
-          `Pass --force to enroll again as a new agent.`,
+        `This install dir is already enrolled (agent ${existing.get("agent_id")}, ` +
+          `${configPath(installDir)}). Pass --force to enroll again as a new agent.`,
       );
+      return 1;
+    }
+    if (!(existing instanceof ConfigError)) {
+      console.error(`Cannot read ${configPath(installDir)}: ${existing}`);
       return 1;
     }
   }

@@ -1,0 +1,33 @@
+/**
+ * Child process of agent_error_buffer_test.ts: buffers `count` error reports
+ * through the agent's own HttpClient.reportError while the server is down,
+ * then exits at once — no flush, no clean stop.
+ *   deno run -A tests/agent_buffer_fixture.ts <install-dir> <count>
+ */
+import { ConfigManager } from "../agent/config.ts";
+import { Logger } from "../agent/log.ts";
+import { HttpClient } from "../agent/net/http_client.ts";
+import { agentPaths } from "../agent/paths.ts";
+import { VERSION } from "../agent/version.ts";
+
+const [installDir, count] = Deno.args;
+const paths = agentPaths(installDir);
+const config = await ConfigManager.load(installDir);
+const log = new Logger({ dir: paths.logDir });
+const http = new HttpClient({
+  serverUrl: config.get("server_url"),
+  agentId: config.get("agent_id"),
+  agentToken: config.get("agent_token"),
+  log,
+});
+await http.openOutbox(paths.outbox, 1000, 1000);
+for (let i = 0; i < Number(count); i++) {
+  await http.reportError({
+    error_type: "BufferTest",
+    message: `report ${i}`,
+    timestamp: new Date().toISOString(),
+    agent_version: VERSION,
+    details: { index: i },
+  });
+}
+Deno.exit(0);
