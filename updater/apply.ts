@@ -1,0 +1,200 @@
+/**
+ * The update, as a short orchestrator of numbered steps (numbered the same in
+ * the log and the journal):
+ *   1 wait for the old agent to exit      4 move the new files into place
+ *   2 verify the package, extract it      5 start the new agent, wait for health
+ *   3 back up the old agent's files       6 drop backup and staging
+ * Until step 5 confirms the new agent, any failure rolls back; the point of no
+ * return is the journal entry for step 6.
+ */
+import { VERSION } from "../agent/version.ts";
+import { confirmAndCommit } from "./confirm.ts";
+import { enterStep, loggedRetries, type UpdateContext } from "./context.ts";
+import * as exit from "./exit_codes.ts";
+import { dieIfRequested } from "./fault.ts";
+import { backupOldFiles, listNewFiles, listOldFiles, swapInNewFiles } from "./file_sets.ts";
+import { removePath } from "./fs_retry.ts";
+import {
+  isOwnerActive,
+  readJournal,
+  removeJournal,
+  withJournalLock,
+  writeJournal,
+} from "./journal.ts";
+import { describeError, UpdateLog } from "./log.ts";
+import { type Manifest, readInstalledManifest } from "./manifest.ts";
+import { PackageError, verifyAndExtract } from "./package.ts";
+import { installPaths } from "./paths.ts";
+import { waitForPidExit } from "./process.ts";
+import { claimJournal, recoverClaimedJournal } from "./recover.ts";
+import { writeResult } from "./result.ts";
+import { performRollback } from "./rollback.ts";
+
+export interface ApplyOptions {
+  packagePath: string;
+  installDir: string;
+  pidToWait: number;
+  logDir: string;
+  waitTimeoutMs: number;
+  healthTimeoutMs: number;
+}
+
+/** Runs the whole update; returns the exit code. */
+export async function applyUpdate(options: ApplyOptions): Promise<number> {
+  const log = await UpdateLog.open(options.logDir);
+  const paths = installPaths(options.installDir);
+  log.info(`Hangar updater ${VERSION} (pid ${Deno.pid}) starting: ${JSON.stringify(options)}`);
+  log.info(`Paths: install ${paths.install}, staging ${paths.staging}, backup ${paths.backup}`);
+  const installed = await readInstalledManifest(paths.install);
+  const now = new Date().toISOString();
+  const ctx: UpdateContext = {
+    paths,
+    log,
+    healthTimeoutMs: options.healthTimeoutMs,
+    journal: {
+      format: 1,
+      updater_pid: Deno.pid,
+      from_version: installed?.version ?? null,
+      to_version: null,
+      step: "1-wait",
+      package_path: options.packagePath,
+      log_dir: options.logDir,
+      old_files: [],
+      new_files: [],
+      launched_pid: null,
+      launched_at: null,
+      failure: null,
+      wait_timeout_ms: options.waitTimeoutMs,
+      health_timeout_ms: options.healthTimeoutMs,
+      started_at: now,
+      updated_at: now,
+    },
+  };
+
+  // A journal that is not ours: another updater at work, or an interrupted update to finish first.
+  const start = await withJournalLock(paths.install, async () => {
+    const existing = await readJournal(paths.install);
+    if (existing && isOwnerActive(existing)) return "busy";
+    if (existing) return "interrupted";
+    ctx.journal = await writeJournal(paths.install, ctx.journal);
+    return "fresh";
+  });
+  if (start === "busy") {
+    log.error("Another updater is working on this install dir; leaving it alone");
+    return exit.EXIT_BUSY;
+  }
+  dieIfRequested("1-wait");
+
+  const exited = await log.step(
+    "Step 1/6 wait",
+    `pid ${options.pidToWait}, up to ${options.waitTimeoutMs / 1000} s`,
+    () => waitForPidExit(options.pidToWait, options.waitTimeoutMs),
+  );
+  if (!exited) {
+    log.error(
+      `The agent (pid ${options.pidToWait}) did not exit within ${
+        options.waitTimeoutMs / 1000
+      } s; nothing was changed`,
+    );
+    await writeResult(paths.install, "failed", ctx.journal, {
+      failed_step: "1-wait",
+      error_type: "UpdateGeneralFailure",
+      message: `The agent (pid ${options.pidToWait}) did not exit within ${
+        options.waitTimeoutMs / 1000
+      } s`,
+    });
+    if (start === "fresh") await removeJournal(paths.install);
+    return exit.EXIT_WAIT_TIMEOUT;
+  }
+  if (start === "interrupted") {
+    log.warn("An interrupted update's journal is present; finishing it before this update");
+    const claimed = await claimJournal(paths.install);
+    if (claimed === "busy") return exit.EXIT_BUSY;
+    if (claimed) await recoverClaimedJournal(paths.install, claimed, log);
+    ctx.journal.from_version = (await readInstalledManifest(paths.install))?.version ?? null;
+  }
+
+  return await verifyAndSwap(ctx);
+}
+
+/** Steps 2 to 4; then 5 and 6. */
+async function verifyAndSwap(ctx: UpdateContext): Promise<number> {
+  const { log, paths } = ctx;
+  const packagePath = ctx.journal.package_path;
+  let manifest: Manifest;
+  try {
+    await enterStep(ctx, "2-verify");
+    manifest = await log.step("Step 2/6 verify", `${packagePath} -> ${paths.staging}`, async () => {
+      // Leftovers of an update that could not clean up; no journal refers to them any more.
+      await removePath(paths.staging, loggedRetries(ctx));
+      await removePath(paths.backup, loggedRetries(ctx));
+      return await verifyAndExtract(packagePath, paths.staging);
+    });
+  } catch (err) {
+    return await abandonBeforeChanges(ctx, err);
+  }
+  log.info(
+    `Package ${manifest.version} (${manifest.platform}) verified: ${manifest.files.length} files`,
+  );
+  const newFiles = await listNewFiles(manifest, paths.staging);
+  const oldFiles = await listOldFiles(
+    paths.install,
+    await readInstalledManifest(paths.install),
+    newFiles,
+  );
+  try {
+    await enterStep(ctx, "3-backup", {
+      to_version: manifest.version,
+      old_files: oldFiles,
+      new_files: newFiles,
+    });
+    await log.step(
+      "Step 3/6 backup",
+      `${oldFiles.length} files ${paths.install} -> ${paths.backup}`,
+      () =>
+        backupOldFiles(paths, oldFiles, () => dieIfRequested("3-backup.mid"), loggedRetries(ctx)),
+    );
+    await enterStep(ctx, "4-swap");
+    await log.step(
+      "Step 4/6 swap",
+      `${newFiles.length} files ${paths.staging} -> ${paths.install}`,
+      () => swapInNewFiles(paths, newFiles, () => dieIfRequested("4-swap.mid"), loggedRetries(ctx)),
+    );
+  } catch (err) {
+    return await performRollback(ctx, {
+      failed_step: ctx.journal.step,
+      error_type: "UpdateExtractionFailed",
+      message: describeError(err),
+    });
+  }
+  return await confirmAndCommit(ctx);
+}
+
+/**
+ * Step 2 failed: the live install was never touched. A corrupt package is
+ * deleted so the agent cannot hand it over again and loop.
+ */
+async function abandonBeforeChanges(ctx: UpdateContext, err: unknown): Promise<number> {
+  const { log, paths } = ctx;
+  const corrupt = err instanceof PackageError;
+  await removePath(paths.staging).catch((e) =>
+    log.warn(`Cannot remove ${paths.staging}: ${describeError(e)}`)
+  );
+  if (corrupt) {
+    await Deno.remove(ctx.journal.package_path).then(
+      () =>
+        log.warn(
+          `Deleted the corrupt package ${ctx.journal.package_path} so it is not applied again`,
+        ),
+      (e) => log.warn(`Cannot delete the corrupt package: ${describeError(e)}`),
+    );
+  }
+  await writeResult(paths.install, "failed", ctx.journal, {
+    failed_step: "2-verify",
+    error_type: "UpdateExtractionFailed",
+    message: describeError(err),
+  });
+  await removeJournal(paths.install);
+  log.error(`Update abandoned, nothing was changed: ${describeError(err)}`);
+  return corrupt ? exit.EXIT_PACKAGE_INVALID : exit.EXIT_FAILURE;
+}

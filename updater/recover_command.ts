@@ -1,0 +1,57 @@
+/**
+ * `updater --recover`: finish an interrupted update, then make sure an agent
+ * runs. Unlike the agent's own recovery it may start processes, so an update
+ * whose new files are all in place is confirmed (start, health) before it is
+ * kept, and rolled back if the new agent fails.
+ */
+import { join } from "node:path";
+import { VERSION } from "../agent/version.ts";
+import { confirmAndCommit } from "./confirm.ts";
+import type { UpdateContext } from "./context.ts";
+import { EXIT_OK, EXIT_ROLLED_BACK } from "./exit_codes.ts";
+import { readJournal } from "./journal.ts";
+import { UpdateLog } from "./log.ts";
+import { readInstalledManifest } from "./manifest.ts";
+import { installPaths } from "./paths.ts";
+import {
+  claimWhenOwnerGone,
+  planFor,
+  recoverClaimedJournal,
+  type RecoveryOutcome,
+} from "./recover.ts";
+import { restartAgent } from "./rollback.ts";
+
+export interface RecoverOptions {
+  installDir: string;
+  logDir?: string;
+  healthTimeoutMs: number;
+}
+
+export async function runRecoverCommand(
+  options: RecoverOptions,
+): Promise<{ outcome: RecoveryOutcome; code: number }> {
+  const first = await readJournal(options.installDir);
+  if (!first) return { outcome: "none", code: EXIT_OK };
+  const log = await UpdateLog.open(
+    options.logDir ?? first.log_dir ?? join(options.installDir, "logs"),
+  );
+  log.info(`Hangar updater ${VERSION} (pid ${Deno.pid}) --recover in ${options.installDir}`);
+  const journal = await claimWhenOwnerGone(options.installDir, log);
+  if (!journal) return { outcome: "none", code: EXIT_OK };
+  const ctx: UpdateContext = {
+    paths: installPaths(options.installDir),
+    log,
+    journal,
+    healthTimeoutMs: options.healthTimeoutMs,
+  };
+  if (journal.step !== "6-cleanup" && await planFor(ctx) === "forward") {
+    log.info("Every new file is in place; confirming the new agent before keeping it");
+    const code = await confirmAndCommit(ctx);
+    if (code === EXIT_OK) return { outcome: "rolled_forward", code };
+    return { outcome: "rolled_back", code: code === EXIT_ROLLED_BACK ? EXIT_OK : code };
+  }
+  const outcome = await recoverClaimedJournal(options.installDir, journal, log);
+  const version = (await readInstalledManifest(options.installDir))?.version ?? null;
+  await restartAgent(ctx, version, "Recovery: start agent");
+  return { outcome, code: EXIT_OK };
+}

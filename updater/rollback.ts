@@ -1,0 +1,95 @@
+/**
+ * perform_rollback(), as the plan lists it: log; remove the new files; move
+ * the backup back; start the old agent again; drop the backup; log. The
+ * journal says "rollback" first, so a crash part-way is finished by recovery
+ * in the same direction.
+ */
+import { enterStep, loggedRetries, type UpdateContext } from "./context.ts";
+import { EXIT_ROLLBACK_FAILED, EXIT_ROLLED_BACK } from "./exit_codes.ts";
+import { dieIfRequested } from "./fault.ts";
+import { dropWorkDirs, removeNewFiles, restoreBackup } from "./file_sets.ts";
+import { type Failure, removeJournal } from "./journal.ts";
+import { startInstalledAgent, waitForHealth } from "./launch.ts";
+import { describeError } from "./log.ts";
+import { writeResult } from "./result.ts";
+
+/** Rolls the install back to the old agent; returns the updater's exit code. */
+export async function performRollback(
+  ctx: UpdateContext,
+  failure: Failure,
+): Promise<number> {
+  const { log, paths } = ctx;
+  log.error(
+    `Rollback 1/6: ${failure.failed_step} failed (${failure.error_type}): ${failure.message}`,
+  );
+  try {
+    await enterStep(ctx, "rollback", { failure });
+    await restoreFiles(ctx);
+    await writeResult(paths.install, "rolled_back", ctx.journal, failure);
+    // The install holds a complete old agent again: nothing left to recover.
+    await removeJournal(paths.install);
+  } catch (err) {
+    log.error(
+      `Rollback failed: ${describeError(err)}. The journal stays, so the next start of the agent ` +
+        `or "updater --recover" tries again`,
+    );
+    await writeResult(paths.install, "rollback_failed", ctx.journal, {
+      ...failure,
+      error_type: "UpdateGeneralFailure",
+      message: `${failure.message}; rollback failed too: ${describeError(err)}`,
+    }).catch((e) => log.error(`Cannot write the result file either: ${describeError(e)}`));
+    return EXIT_ROLLBACK_FAILED;
+  }
+  await restartAgent(ctx, ctx.journal.from_version, "Rollback 4/6 start old agent");
+  await log.step(
+    "Rollback 5/6 drop backup",
+    `${paths.backup}, ${paths.staging}`,
+    () => dropWorkDirs(paths, (m) => log.warn(m)),
+  );
+  log.info(
+    `Rollback 6/6: done — the install is back at version ${
+      ctx.journal.from_version ?? "(unknown)"
+    }`,
+  );
+  return EXIT_ROLLED_BACK;
+}
+
+/** Rollback steps 2 and 3; also what recovery runs for an interrupted update. */
+export async function restoreFiles(ctx: UpdateContext): Promise<void> {
+  const { log, paths, journal } = ctx;
+  const mid = () => dieIfRequested("rollback.mid");
+  await log.step(
+    "Rollback 2/6 remove new files",
+    `${journal.new_files.length} files from ${paths.install}`,
+    () => removeNewFiles(paths, journal.old_files, journal.new_files, mid, loggedRetries(ctx)),
+  );
+  await log.step(
+    "Rollback 3/6 restore backup",
+    `${paths.backup} -> ${paths.install}`,
+    () => restoreBackup(paths, journal.old_files, mid, loggedRetries(ctx)),
+  );
+}
+
+/**
+ * Starts the installed agent and waits for its health for a while. A failure
+ * here is logged, never retried: the files are right, and looping would help
+ * nobody.
+ */
+export async function restartAgent(
+  ctx: UpdateContext,
+  version: string | null,
+  label: string,
+): Promise<void> {
+  const { log, paths } = ctx;
+  try {
+    await log.step(label, `version ${version} in ${paths.install}`, async () => {
+      const agent = await startInstalledAgent(paths.install);
+      const pid = await waitForHealth(paths.install, version, ctx.healthTimeoutMs, agent);
+      log.info(`Agent ${version} confirmed health (pid ${pid})`);
+    });
+  } catch {
+    log.warn(
+      "The agent did not confirm health; its files are in place and it can be started again",
+    );
+  }
+}
