@@ -28,6 +28,7 @@ class FsFileReader extends zip.Reader<Deno.FsFile> {
   }
 
   override async init(): Promise<void> {
+    await super.init?.();
     this.size = (await this.file.stat()).size;
   }
 
