@@ -15,9 +15,15 @@ import { adminRoutes } from "./routes/admin_routes.ts";
 import { agentRoutes } from "./routes/agent_routes.ts";
 import { authRoutes } from "./routes/auth_routes.ts";
 import { webRoutes } from "./routes/web_routes.ts";
+import { versionRoutes } from "./routes/version_routes.ts";
 import type { AdminAuth } from "./services/admin_auth.ts";
 import type { AgentAuth } from "./services/agent_auth.ts";
+import type { AgentVersions } from "./services/agent_versions.ts";
+import type { PackageStore } from "./storage/package_store.ts";
+import type { AdminHub } from "./ws/admin_hub.ts";
 import type { AgentHub } from "./ws/agent_hub.ts";
+import { adminSocket } from "./ws/agent_ws.ts";
+import type { Notifier } from "./ws/notifier.ts";
 
 /** Upgrades a request to a WebSocket (`upgradeWebSocket` from `hono/deno`). */
 export type WsUpgrade = UpgradeWebSocket<WebSocket, Deno.UpgradeWebSocketOptions>;
@@ -30,8 +36,14 @@ export interface AppDeps {
   agentAuth: AgentAuth;
   enrollmentToken: string;
   hub: AgentHub;
+  adminHub: AdminHub;
+  notifier: Notifier;
+  versions: AgentVersions;
+  packages: PackageStore;
   /** Absent in tests that only call `app.request()`: the WebSocket routes then answer 501. */
   upgradeWebSocket?: WsUpgrade;
+  /** Seconds of silence before a socket is pinged (and dropped without a pong); default 30. */
+  wsIdleTimeoutSeconds?: number;
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -47,6 +59,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/api/auth", authRoutes(deps.adminAuth));
   app.route("/api/agent", agentRoutes(deps));
   app.use("/api/admin/*", requireAdmin(deps.adminAuth));
+  app.get("/api/admin/ws", adminSocket(deps));
+  app.route("/api/admin/agents/versions", versionRoutes(deps));
   app.route("/api/admin", adminRoutes(deps));
   return app;
 }

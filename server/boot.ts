@@ -4,7 +4,7 @@
  */
 import { upgradeWebSocket } from "hono/deno";
 import { type AppDeps, createApp, type WsUpgrade } from "./app.ts";
-import type { Config } from "./config.ts";
+import { type Config, packagesDir } from "./config.ts";
 import type { Db } from "./db/db.ts";
 import { migrate } from "./db/migrate.ts";
 import { openDb } from "./db/open_db.ts";
@@ -12,7 +12,12 @@ import type { Logger } from "./log.ts";
 import { loadEnrollmentToken, loadJwtSecret } from "./secrets.ts";
 import { AdminAuth, ensureFirstAdmin } from "./services/admin_auth.ts";
 import { AgentAuth } from "./services/agent_auth.ts";
+import { AgentVersions } from "./services/agent_versions.ts";
+import { PackageStore } from "./storage/package_store.ts";
+import { AdminHub } from "./ws/admin_hub.ts";
 import { AgentHub } from "./ws/agent_hub.ts";
+import { startLiveUpdates } from "./ws/live_updates.ts";
+import { Notifier } from "./ws/notifier.ts";
 
 export interface RunningServer {
   url: string;
@@ -39,7 +44,13 @@ export async function wireDeps(
 ): Promise<WiredDeps> {
   const jwtSecret = await loadJwtSecret(config);
   const enrollmentToken = await loadEnrollmentToken(config, db);
+  const packages = new PackageStore(packagesDir(config));
+  await packages.init();
+  const notifier = await Notifier.start(db, logger);
   const hub = new AgentHub();
+  const adminHub = new AdminHub();
+  const versions = new AgentVersions(db, packages, notifier);
+  const stopLive = startLiveUpdates({ notifier, hub, adminHub, versions, logger });
   return {
     config,
     db,
@@ -48,8 +59,17 @@ export async function wireDeps(
     agentAuth: new AgentAuth(db, enrollmentToken),
     enrollmentToken,
     hub,
+    adminHub,
+    notifier,
+    versions,
+    packages,
     upgradeWebSocket: upgrade,
-    async stop() {},
+    async stop() {
+      await stopLive();
+      hub.closeAll();
+      adminHub.closeAll();
+      await notifier.stop();
+    },
   };
 }
 
@@ -80,8 +100,10 @@ export async function bootServer(config: Config, logger: Logger): Promise<Runnin
     port: addr.port,
     db,
     async close() {
+      // Sockets first: shutdown() waits for open connections, and agents should reconnect elsewhere.
+      const stopping = deps.stop();
       await server.shutdown();
-      await deps.stop();
+      await stopping;
       await db.close();
     },
   };

@@ -54,6 +54,8 @@ export interface TestAppOptions {
   logger?: Logger;
   /** Reuse this database instead of creating one (e.g. two apps on one Postgres). */
   databaseUrl?: string;
+  /** Seconds before an idle WebSocket is pinged and, without a pong, dropped. */
+  wsIdleTimeoutSeconds?: number;
 }
 
 export interface TestAgent {
@@ -121,6 +123,7 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
     });
     await ensureFirstAdmin(db, config.adminUsername, config.adminPassword, logger);
     const deps = await wireDeps(config, db, logger);
+    deps.wsIdleTimeoutSeconds = options.wsIdleTimeoutSeconds;
     cleanups.push(() => deps.stop());
     const app = createApp(deps);
     const session = await deps.adminAuth.login(config.adminUsername, TEST_ADMIN_PASSWORD, "test");
@@ -158,8 +161,13 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
           { hostname: "127.0.0.1", port: 0, onListen: resolve },
           app.fetch,
         );
-        // Cleanups run last-in first-out: the server closes before the database.
-        cleanups.push(() => server.shutdown());
+        // Cleanups run last-in first-out: the server closes before the database,
+        // after its sockets (shutdown waits for open connections).
+        cleanups.push(async () => {
+          deps.hub.closeAll();
+          deps.adminHub.closeAll();
+          await server.shutdown();
+        });
         const addr = await promise;
         return `http://127.0.0.1:${addr.port}`;
       },

@@ -1,16 +1,26 @@
 /** `/api/agent`: enrollment, and the routes an enrolled agent calls with its credentials. */
 import { Hono } from "hono";
-import { ENROLLMENT_TOKEN_HEADER, ErrorReport, RegisterRequest } from "../../protocol/mod.ts";
+import {
+  ENROLLMENT_TOKEN_HEADER,
+  ErrorReport,
+  RegisterRequest,
+  SemverString,
+} from "../../protocol/mod.ts";
 import type { Db } from "../db/db.ts";
 import type { AppEnv } from "../env.ts";
 import { requireAgent } from "../middleware/agent_auth.ts";
+import { HttpError } from "../errors.ts";
 import type { AgentAuth } from "../services/agent_auth.ts";
+import type { AgentVersions } from "../services/agent_versions.ts";
+import { agentSocket, type WsRouteDeps } from "../ws/agent_ws.ts";
+import { type PackageRouteDeps, packageRoutes } from "./package_routes.ts";
 import { reportComputerError } from "../services/computer_errors.ts";
 import { readJson } from "../validate.ts";
 
-export interface AgentRouteDeps {
+export interface AgentRouteDeps extends PackageRouteDeps, WsRouteDeps {
   db: Db;
   agentAuth: AgentAuth;
+  versions: AgentVersions;
 }
 
 export function agentRoutes(deps: AgentRouteDeps): Hono<AppEnv> {
@@ -33,6 +43,22 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<AppEnv> {
     await reportComputerError(deps.db, c.get("computerId"), report);
     return c.body(null, 204);
   });
+
+  app.get("/check_update", async (c) => {
+    const current = c.req.query("current_version") || null;
+    if (current !== null && !SemverString.safeParse(current).success) {
+      throw new HttpError(
+        400,
+        "validation_failed",
+        `current_version "${current.slice(0, 100)}" is not a semantic version`,
+      );
+    }
+    const update = await deps.versions.checkUpdate(current);
+    return update ? c.json(update) : c.body(null, 204);
+  });
+
+  app.get("/ws", agentSocket(deps));
+  app.route("/", packageRoutes(deps));
 
   return app;
 }

@@ -1,6 +1,7 @@
 /**
- * The set of agents connected over WebSocket on this instance. It knows who is
- * online and sends a message to every connected agent.
+ * Which agents are connected over WebSocket: the sockets on this instance, and
+ * what other instances announced (see live_updates.ts). It sends messages to
+ * the agents connected here; other instances do the same for theirs.
  */
 import type { WsMessage } from "../../protocol/mod.ts";
 
@@ -11,37 +12,105 @@ export interface AgentSocket {
 }
 
 export class AgentHub {
+  /** This instance's id in presence announcements. */
+  readonly instance = crypto.randomUUID();
   #sockets = new Map<string, Set<AgentSocket>>();
+  /** computer id → (instance id → when that instance's word expires). */
+  #remote = new Map<string, Map<string, number>>();
   #onChange: ((computerId: string) => void)[] = [];
+  #onLocal: ((computerId: string, connectedHere: boolean) => void)[] = [];
+
+  constructor(private readonly now: () => number = Date.now) {}
 
   add(computerId: string, socket: AgentSocket): void {
+    const wasOnline = this.isOnline(computerId);
     let set = this.#sockets.get(computerId);
-    if (!set) this.#sockets.set(computerId, set = new Set());
+    if (!set) {
+      this.#sockets.set(computerId, set = new Set());
+      for (const fn of this.#onLocal) fn(computerId, true);
+    }
     set.add(socket);
-    this.#changed(computerId);
+    if (!wasOnline) this.#changed(computerId);
   }
 
   remove(computerId: string, socket: AgentSocket): void {
     const set = this.#sockets.get(computerId);
     if (!set?.delete(socket)) return;
-    if (set.size === 0) this.#sockets.delete(computerId);
-    this.#changed(computerId);
+    if (set.size > 0) return;
+    this.#sockets.delete(computerId);
+    for (const fn of this.#onLocal) fn(computerId, false);
+    if (!this.isOnline(computerId)) this.#changed(computerId);
   }
 
+  /** Connected here, or announced by another instance whose word has not expired. */
   isOnline(computerId: string): boolean {
+    if (this.#sockets.has(computerId)) return true;
+    const now = this.now();
+    for (const expires of this.#remote.get(computerId)?.values() ?? []) {
+      if (expires > now) return true;
+    }
+    return false;
+  }
+
+  /** Whether `computerId` has a socket on this instance. */
+  isConnectedHere(computerId: string): boolean {
     return this.#sockets.has(computerId);
   }
 
+  /** The computers connected to this instance. */
+  localComputers(): string[] {
+    return [...this.#sockets.keys()];
+  }
+
+  /** Computers online here (each counted once). */
   get size(): number {
     return this.#sockets.size;
   }
 
-  /** Calls `fn` whenever a computer connects or disconnects here. */
+  /**
+   * Records another instance's announcement: `online` computers stay online
+   * until `ttlMs` from now unless announced again; `offline` ones left it.
+   */
+  applyPresence(instance: string, online: string[], offline: string[], ttlMs: number): void {
+    if (instance === this.instance) return;
+    const expires = this.now() + ttlMs;
+    for (const id of online) {
+      const wasOnline = this.isOnline(id);
+      let map = this.#remote.get(id);
+      if (!map) this.#remote.set(id, map = new Map());
+      map.set(instance, expires);
+      if (!wasOnline) this.#changed(id);
+    }
+    for (const id of offline) {
+      const map = this.#remote.get(id);
+      if (!map?.delete(instance)) continue;
+      if (map.size === 0) this.#remote.delete(id);
+      if (!this.isOnline(id)) this.#changed(id);
+    }
+  }
+
+  /** Forgets announcements that expired (an instance that died); reports who went offline. */
+  expireRemote(): void {
+    const now = this.now();
+    for (const [id, map] of this.#remote) {
+      for (const [instance, expires] of map) if (expires <= now) map.delete(instance);
+      if (map.size > 0) continue;
+      this.#remote.delete(id);
+      if (!this.#sockets.has(id)) this.#changed(id);
+    }
+  }
+
+  /** Calls `fn` whenever a computer's online state changes. */
   onChange(fn: (computerId: string) => void): void {
     this.#onChange.push(fn);
   }
 
-  /** Sends `message` to every connected agent; returns how many sockets it reached. */
+  /** Calls `fn` when a computer's first socket here opens or its last one closes. */
+  onLocalPresence(fn: (computerId: string, connectedHere: boolean) => void): void {
+    this.#onLocal.push(fn);
+  }
+
+  /** Sends `message` to every agent connected here; returns how many sockets it reached. */
   broadcast(message: WsMessage): number {
     const data = JSON.stringify(message);
     let sent = 0;
@@ -56,6 +125,19 @@ export class AgentHub {
       }
     }
     return sent;
+  }
+
+  /** Closes every socket here (shutting down); agents reconnect to another instance. */
+  closeAll(code = 1001, reason = "Server shutting down"): void {
+    for (const set of this.#sockets.values()) {
+      for (const socket of set) {
+        try {
+          socket.close(code, reason);
+        } catch {
+          // already closed
+        }
+      }
+    }
   }
 
   #changed(computerId: string): void {

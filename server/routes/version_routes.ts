@@ -1,0 +1,43 @@
+/** `/api/admin/agents/versions`: upload a package, list versions, set the stable flag. */
+import { Hono } from "hono";
+import { SetStabilityRequest } from "../../protocol/mod.ts";
+import type { AppEnv } from "../env.ts";
+import type { Logger } from "../log.ts";
+import type { AgentVersions } from "../services/agent_versions.ts";
+import { receivePackageUpload } from "../services/package_upload.ts";
+import type { PackageStore } from "../storage/package_store.ts";
+import { readJson } from "../validate.ts";
+
+export interface VersionRouteDeps {
+  versions: AgentVersions;
+  packages: PackageStore;
+  logger: Logger;
+  config: { packageMaxBytes: number };
+}
+
+export function versionRoutes(deps: VersionRouteDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.post("/", async (c) => {
+    const record = await receivePackageUpload({
+      body: c.req.raw.body,
+      contentType: c.req.header("content-type"),
+      contentLength: c.req.header("content-length"),
+    }, {
+      store: deps.packages,
+      versions: deps.versions,
+      logger: deps.logger,
+      maxBytes: deps.config.packageMaxBytes,
+    });
+    return c.json(record, 201);
+  });
+
+  app.get("/", async (c) => c.json(await deps.versions.list()));
+
+  app.put("/:versionId", async (c) => {
+    const { is_stable } = await readJson(c, SetStabilityRequest);
+    return c.json(await deps.versions.setStable(c.req.param("versionId"), is_stable));
+  });
+
+  return app;
+}

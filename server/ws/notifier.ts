@@ -1,0 +1,81 @@
+/**
+ * Events between server instances, over Postgres `LISTEN/NOTIFY` (`db.listen`
+ * and `db.notify`). With the embedded database there is one process and the
+ * adapter's channel is in-process. A publisher hears its own events too, so
+ * every instance, the publisher included, reacts in one place: the subscriber.
+ */
+import type { Db } from "../db/db.ts";
+import type { Logger } from "../log.ts";
+
+/** The NOTIFY channel Hangar uses. */
+export const EVENTS_CHANNEL = "hangar_events";
+
+/** NOTIFY payloads must stay under 8000 bytes; presence lists are chunked below this. */
+export const MAX_PAYLOAD_BYTES = 7000;
+
+export type HangarEvent =
+  /** The version list changed; `new_stable_version` is set when a version just became stable. */
+  | { type: "versions_changed"; new_stable_version: string | null }
+  /** An instance's agents that are connected (`online`) or that just left (`offline`). */
+  | { type: "presence"; instance: string; online: string[]; offline: string[] };
+
+function isHangarEvent(value: unknown): value is HangarEvent {
+  if (typeof value !== "object" || value === null) return false;
+  const event = value as Record<string, unknown>;
+  if (event.type === "versions_changed") {
+    return event.new_stable_version === null || typeof event.new_stable_version === "string";
+  }
+  return event.type === "presence" && typeof event.instance === "string" &&
+    Array.isArray(event.online) && Array.isArray(event.offline);
+}
+
+export class Notifier {
+  #subscribers = new Set<(event: HangarEvent) => void>();
+  #unlisten: (() => Promise<void>) | null = null;
+
+  private constructor(private readonly db: Db, private readonly logger: Logger) {}
+
+  /** Starts listening on the events channel. */
+  static async start(db: Db, logger: Logger): Promise<Notifier> {
+    const notifier = new Notifier(db, logger);
+    notifier.#unlisten = await db.listen(EVENTS_CHANNEL, (payload) => notifier.#deliver(payload));
+    return notifier;
+  }
+
+  /** Sends `event` to every instance on this database, this one included. */
+  async publish(event: HangarEvent): Promise<void> {
+    await this.db.notify(EVENTS_CHANNEL, JSON.stringify(event));
+  }
+
+  /** Calls `fn` for every event; returns a function that stops it. */
+  subscribe(fn: (event: HangarEvent) => void): () => void {
+    this.#subscribers.add(fn);
+    return () => this.#subscribers.delete(fn);
+  }
+
+  async stop(): Promise<void> {
+    this.#subscribers.clear();
+    await this.#unlisten?.().catch(() => {});
+    this.#unlisten = null;
+  }
+
+  #deliver(payload: string): void {
+    let event: unknown;
+    try {
+      event = JSON.parse(payload);
+    } catch {
+      event = null;
+    }
+    if (!isHangarEvent(event)) {
+      this.logger.warn("ignored a malformed event", { channel: EVENTS_CHANNEL, payload });
+      return;
+    }
+    for (const fn of this.#subscribers) {
+      try {
+        fn(event);
+      } catch (error) {
+        this.logger.error("event subscriber failed", { type: event.type, error: String(error) });
+      }
+    }
+  }
+}
