@@ -16,6 +16,7 @@ import { backupOldFiles, listNewFiles, listOldFiles, swapInNewFiles } from "./fi
 import { removePath } from "./fs_retry.ts";
 import {
   isOwnerActive,
+  newJournal,
   readJournal,
   removeJournal,
   withJournalLock,
@@ -45,37 +46,40 @@ export async function applyUpdate(options: ApplyOptions): Promise<number> {
   const paths = installPaths(options.installDir);
   log.info(`Hangar updater ${VERSION} (pid ${Deno.pid}) starting: ${JSON.stringify(options)}`);
   log.info(`Paths: install ${paths.install}, staging ${paths.staging}, backup ${paths.backup}`);
-  const installed = await readInstalledManifest(paths.install);
-  const now = new Date().toISOString();
   const ctx: UpdateContext = {
     paths,
     log,
     healthTimeoutMs: options.healthTimeoutMs,
-    journal: {
-      format: 1,
-      updater_pid: Deno.pid,
-      from_version: installed?.version ?? null,
-      to_version: null,
-      step: "1-wait",
+    journal: newJournal({
+      from_version: (await readInstalledManifest(paths.install))?.version ?? null,
       package_path: options.packagePath,
       log_dir: options.logDir,
-      old_files: [],
-      new_files: [],
-      launched_pid: null,
-      launched_at: null,
-      failure: null,
       wait_timeout_ms: options.waitTimeoutMs,
       health_timeout_ms: options.healthTimeoutMs,
-      started_at: now,
-      updated_at: now,
-    },
+    }),
   };
+  try {
+    const stopped = await waitForOldAgent(ctx, options.pidToWait);
+    return stopped ?? await verifyAndSwap(ctx);
+  } catch (err) {
+    log.error(
+      `Unexpected failure: ${err instanceof Error ? err.stack : String(err)}. Any journal ` +
+        `stays for the next recovery`,
+    );
+    return exit.EXIT_FAILURE;
+  }
+}
 
-  // A journal that is not ours: another updater at work, or an interrupted update to finish first.
+/**
+ * Step 1, after making sure no other updater works here. An interrupted
+ * update's journal is finished first (once its agent is gone). Returns an
+ * exit code when the update stops here, null to go on.
+ */
+async function waitForOldAgent(ctx: UpdateContext, pid: number): Promise<number | null> {
+  const { log, paths } = ctx;
   const start = await withJournalLock(paths.install, async () => {
     const existing = await readJournal(paths.install);
-    if (existing && isOwnerActive(existing)) return "busy";
-    if (existing) return "interrupted";
+    if (existing) return isOwnerActive(existing) ? "busy" : "interrupted";
     ctx.journal = await writeJournal(paths.install, ctx.journal);
     return "fresh";
   });
@@ -85,36 +89,31 @@ export async function applyUpdate(options: ApplyOptions): Promise<number> {
   }
   dieIfRequested("1-wait");
 
+  const seconds = ctx.journal.wait_timeout_ms / 1000;
   const exited = await log.step(
     "Step 1/6 wait",
-    `pid ${options.pidToWait}, up to ${options.waitTimeoutMs / 1000} s`,
-    () => waitForPidExit(options.pidToWait, options.waitTimeoutMs),
+    `pid ${pid}, up to ${seconds} s`,
+    () => waitForPidExit(pid, ctx.journal.wait_timeout_ms),
   );
   if (!exited) {
-    log.error(
-      `The agent (pid ${options.pidToWait}) did not exit within ${
-        options.waitTimeoutMs / 1000
-      } s; nothing was changed`,
-    );
+    const message = `The agent (pid ${pid}) did not exit within ${seconds} s`;
+    log.error(`${message}; nothing was changed`);
     await writeResult(paths.install, "failed", ctx.journal, {
       failed_step: "1-wait",
       error_type: "UpdateGeneralFailure",
-      message: `The agent (pid ${options.pidToWait}) did not exit within ${
-        options.waitTimeoutMs / 1000
-      } s`,
+      message,
     });
     if (start === "fresh") await removeJournal(paths.install);
     return exit.EXIT_WAIT_TIMEOUT;
   }
   if (start === "interrupted") {
     log.warn("An interrupted update's journal is present; finishing it before this update");
-    const claimed = await claimJournal(paths.install);
+    const claimed = await claimJournal(paths.install, "updater");
     if (claimed === "busy") return exit.EXIT_BUSY;
     if (claimed) await recoverClaimedJournal(paths.install, claimed, log);
     ctx.journal.from_version = (await readInstalledManifest(paths.install))?.version ?? null;
   }
-
-  return await verifyAndSwap(ctx);
+  return null;
 }
 
 /** Steps 2 to 4; then 5 and 6. */

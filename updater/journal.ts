@@ -27,6 +27,8 @@ export interface Journal {
   format: 1;
   /** The process that owns the journal: the updater, or whoever recovers it. */
   updater_pid: number;
+  /** "agent" while an agent's start-up recovery owns it: that one never starts agents. */
+  owner: "updater" | "agent";
   from_version: string | null;
   to_version: string | null;
   step: StepId;
@@ -44,6 +46,31 @@ export interface Journal {
   health_timeout_ms: number;
   started_at: string;
   updated_at: string;
+}
+
+/** A fresh journal for an update this process is about to run, at step 1. */
+export function newJournal(
+  fields: Pick<
+    Journal,
+    "from_version" | "package_path" | "log_dir" | "wait_timeout_ms" | "health_timeout_ms"
+  >,
+): Journal {
+  const now = new Date().toISOString();
+  return {
+    format: 1,
+    updater_pid: Deno.pid,
+    owner: "updater",
+    to_version: null,
+    step: "1-wait",
+    old_files: [],
+    new_files: [],
+    launched_pid: null,
+    launched_at: null,
+    failure: null,
+    started_at: now,
+    updated_at: now,
+    ...fields,
+  };
 }
 
 /** Past this long without a journal write, an owner that still answers is another process reusing its PID. */

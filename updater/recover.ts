@@ -39,7 +39,7 @@ export async function recoverInterruptedUpdate(
   if (!await readJournal(installDir)) return "none";
   const log = await UpdateLog.open(logDir);
   log.info(`Recovery check by pid ${Deno.pid} (version ${VERSION}) in ${installDir}`);
-  const journal = await claimWhenOwnerGone(installDir, log);
+  const journal = await claimWhenOwnerGone(installDir, log, "agent");
   if (!journal) return "none";
   return await recoverClaimedJournal(installDir, journal, log);
 }
@@ -48,36 +48,40 @@ export async function recoverInterruptedUpdate(
  * Takes the journal over when the process that wrote it is gone: the journal
  * as claimed, "busy" while its owner still works, null when there is none.
  */
-export async function claimJournal(installDir: string): Promise<Journal | "busy" | null> {
+export async function claimJournal(
+  installDir: string,
+  owner: Journal["owner"],
+): Promise<Journal | "busy" | null> {
   return await withJournalLock(installDir, async () => {
     const journal = await readJournal(installDir);
     if (!journal) return null;
     if (isOwnerActive(journal)) return "busy";
-    return await writeJournal(installDir, { ...journal, updater_pid: Deno.pid });
+    return await writeJournal(installDir, { ...journal, updater_pid: Deno.pid, owner });
   });
 }
 
 /**
- * Claims the journal, waiting while a live updater owns it, except in step 5:
- * then that updater is waiting for the agent that is calling us, and all the
- * files are in place.
+ * Claims the journal for `claimant`, waiting while a live owner works on it,
+ * except for an updater in step 5: it is waiting for the agent that is
+ * starting (perhaps the caller), and all the files are in place.
  */
 export async function claimWhenOwnerGone(
   installDir: string,
   log: UpdateLog,
+  claimant: Journal["owner"],
 ): Promise<Journal | null> {
   let waitingLogged = false;
   for (;;) {
-    const claimed = await claimJournal(installDir);
+    const claimed = await claimJournal(installDir, claimant);
     if (claimed !== "busy") return claimed;
     const journal = await readJournal(installDir);
-    if (journal?.step === "5-launch") {
+    if (journal?.step === "5-launch" && journal.owner === "updater") {
       log.info(
         `Updater pid ${journal.updater_pid} is confirming the new agent; nothing to recover`,
       );
       return null;
     }
-    if (!waitingLogged) log.info(`Waiting for updater pid ${journal?.updater_pid} to finish`);
+    if (!waitingLogged) log.info(`Waiting for pid ${journal?.updater_pid} to finish the update`);
     waitingLogged = true;
     await sleep(250);
   }

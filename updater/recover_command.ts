@@ -36,7 +36,7 @@ export async function runRecoverCommand(
     options.logDir ?? first.log_dir ?? join(options.installDir, "logs"),
   );
   log.info(`Hangar updater ${VERSION} (pid ${Deno.pid}) --recover in ${options.installDir}`);
-  const journal = await claimWhenOwnerGone(options.installDir, log);
+  const journal = await claimWhenOwnerGone(options.installDir, log, "updater");
   if (!journal) return { outcome: "none", code: EXIT_OK };
   const ctx: UpdateContext = {
     paths: installPaths(options.installDir),
