@@ -9,8 +9,9 @@ import { EXIT_ROLLBACK_FAILED, EXIT_ROLLED_BACK } from "./exit_codes.ts";
 import { dieIfRequested } from "./fault.ts";
 import { dropWorkDirs, removeNewFiles, restoreBackup } from "./file_sets.ts";
 import { type Failure, removeJournal } from "./journal.ts";
-import { startInstalledAgent, waitForHealth } from "./launch.ts";
+import { readHealth, startInstalledAgent, waitForHealth } from "./launch.ts";
 import { describeError } from "./log.ts";
+import { isPidAlive } from "./process.ts";
 import { writeResult } from "./result.ts";
 
 /** Rolls the install back to the old agent; returns the updater's exit code. */
@@ -81,6 +82,12 @@ export async function restartAgent(
   label: string,
 ): Promise<void> {
   const { log, paths } = ctx;
+  const health = await readHealth(paths.install);
+  if (health && health.version === version && isPidAlive(health.pid)) {
+    // Recovery after the point of no return: the new agent already runs; a second would clash.
+    log.info(`${label}: agent ${version} already runs (pid ${health.pid})`);
+    return;
+  }
   try {
     await log.step(label, `version ${version} in ${paths.install}`, async () => {
       const agent = await startInstalledAgent(paths.install);
