@@ -1,7 +1,8 @@
 /**
  * Starts a real server and runs an Agent in this process (its exit replaced by
  * a recorder) to drive `initiateUpdate` directly: a second trigger during an
- * update is ignored, and an updater that dies at once is UpdateLaunchFailed.
+ * update is ignored, a notice of a version that is not newer is ignored, and
+ * an updater that dies at once is UpdateLaunchFailed.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -53,7 +54,7 @@ async function updateInfo(server: TestServer, zip: string, version: string): Pro
 }
 
 Deno.test({
-  name: "agent initiateUpdate ignores a second trigger and reports a failed launch",
+  name: "agent initiateUpdate ignores a second trigger, an old notice, and reports a failed launch",
   ignore: Deno.build.os === "windows",
   async fn(t) {
     const server = await startServer();
@@ -82,6 +83,9 @@ Deno.test({
       await t.step("an updater that exits at once gives UpdateLaunchFailed", async () => {
         const dir = await tempDir();
         const { agent, agentId } = await startInProcessAgent(server, dir);
+        await agent.handleNewVersionEvent({ new_stable_version: "1.0.0" });
+        assert.match(readAgentLog(dir), /New-version notice ignored: not newer/);
+        assert.equal(agent.state, AgentState.IDLE);
         const zip = join(dir, "broken.zip");
         await makePackage({
           version: "1.2.0",

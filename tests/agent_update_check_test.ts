@@ -1,5 +1,6 @@
 /**
- * Starts a real server and real `agent run` processes. The agent checks for
+ * Starts a real server and real `agent run` processes. The agent saves its
+ * VERSION as the configured version, checks for
  * an update (204), writes its health file, refuses a second agent in its
  * install dir, then — told over the WebSocket of a new stable version —
  * checks again (200), downloads, verifies, extracts and launches the updater
@@ -7,8 +8,9 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { ConfigManager } from "../agent/config.ts";
 import { VERSION } from "../agent/version.ts";
-import { markStable, startServer, uploadPackage } from "./helpers/server_process.ts";
+import { markStable, startServer, uploadPackage, waitFor } from "./helpers/server_process.ts";
 import {
   enrolledInstallDir,
   readAgentLog,
@@ -23,12 +25,25 @@ Deno.test({
   ignore: Deno.build.os === "windows",
   async fn(t) {
     const server = await startServer();
-    const { dir } = await enrolledInstallDir(server);
+    // As after an update: the config still names the version that ran before.
+    const { dir } = await enrolledInstallDir(server, { current_version: "0.9.0" });
     const agent = startAgent(dir);
     try {
       await t.step("--version prints VERSION", async () => {
         const result = await runAgentCli(["--version"]);
         assert.equal(result.stdout.trim(), VERSION);
+      });
+
+      await t.step("start-up saves VERSION as the configured version", async () => {
+        await waitForLog(
+          dir,
+          new RegExp(`Updating configured version from 0\\.9\\.0 to ${VERSION}`),
+        );
+        // The line is logged just before the save: wait for the file to follow.
+        await waitFor("the saved version", async () => {
+          const saved = (await ConfigManager.load(dir)).get("current_version");
+          return saved === VERSION ? saved : undefined;
+        });
       });
 
       await t.step("204: no update, and the health file appears", async () => {
