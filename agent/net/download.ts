@@ -16,6 +16,8 @@ export interface DownloadOptions {
   maxAttempts?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /** A transfer that receives nothing for this long is dropped and resumed. */
+  idleTimeoutMs?: number;
 }
 
 export interface DownloadResult {
@@ -26,6 +28,17 @@ export interface DownloadResult {
 
 type Outcome = { kind: "done" } | { kind: "wait"; ms: number } | { kind: "restart" };
 
+interface Transfer {
+  url: URL;
+  partPath: string;
+  headers: Record<string, string>;
+  log: Logger;
+  expectedSize: number | undefined;
+  signal: AbortSignal | undefined;
+  idleTimeoutMs: number;
+  resumes: number;
+}
+
 export async function downloadToFile(
   url: URL,
   savePath: string,
@@ -35,7 +48,16 @@ export async function downloadToFile(
 ): Promise<DownloadResult> {
   const { expectedSize, signal, maxAttempts = 8, retryBaseMs = 500, retryMaxMs = 30_000 } = options;
   const partPath = `${savePath}.part`;
-  const stats = { resumes: 0 };
+  const ctx: Transfer = {
+    url,
+    partPath,
+    headers,
+    log,
+    expectedSize,
+    signal,
+    idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
+    resumes: 0,
+  };
   for (let attempt = 1;; attempt++) {
     let have = await fileSize(partPath);
     if (expectedSize !== undefined && have > expectedSize) {
@@ -45,7 +67,7 @@ export async function downloadToFile(
     if (expectedSize !== undefined && have === expectedSize && have > 0) break;
     let outcome: Outcome;
     try {
-      outcome = await transfer(url, partPath, have, headers, log, expectedSize, signal, stats);
+      outcome = await transfer(ctx, have);
     } catch (error) {
       if (signal?.aborted) throw error;
       const retryable = !(error instanceof HttpClientError) || error.retryable;
@@ -78,77 +100,91 @@ export async function downloadToFile(
     );
   }
   await Deno.rename(partPath, savePath);
-  return { bytes, resumes: stats.resumes };
+  return { bytes, resumes: ctx.resumes };
 }
 
 /** One request, appending to the part file from byte `have`. */
-async function transfer(
-  url: URL,
-  partPath: string,
-  have: number,
-  headers: Record<string, string>,
-  log: Logger,
-  expectedSize: number | undefined,
-  signal: AbortSignal | undefined,
-  stats: { resumes: number },
-): Promise<Outcome> {
-  const reqHeaders = { ...headers, ...(have > 0 ? { range: `bytes=${have}-` } : {}) };
-  let res: Response;
-  try {
-    res = await fetch(url, { headers: reqHeaders, signal });
-  } catch (error) {
-    throw new HttpClientError(
-      "network",
-      `download: ${(error as Error).message}`,
-      undefined,
-      undefined,
-      {
-        cause: error,
-      },
+async function transfer(ctx: Transfer, have: number): Promise<Outcome> {
+  const { url, partPath, log, expectedSize } = ctx;
+  // A server that stops sending without closing would hold the update forever.
+  const idle = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const touch = () => {
+    clearTimeout(timer);
+    timer = setTimeout(
+      () => idle.abort(new Error(`no data for ${ctx.idleTimeoutMs} ms`)),
+      ctx.idleTimeoutMs,
     );
-  }
-  if (res.status === 503 || res.status === 429) {
-    await res.body?.cancel();
-    return { kind: "wait", ms: retryAfterMs(res.headers.get("retry-after")) };
-  }
-  let total: number | undefined;
-  if (res.status === 206) {
-    const range = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(res.headers.get("content-range") ?? "");
-    if (!range || Number(range[1]) !== have) {
-      log.warn("Download range reply does not fit the part file; starting over", { url: url.href });
+  };
+  const signal = ctx.signal ? AbortSignal.any([ctx.signal, idle.signal]) : idle.signal;
+  const headers = { ...ctx.headers, ...(have > 0 ? { range: `bytes=${have}-` } : {}) };
+  touch();
+  try {
+    let res: Response;
+    try {
+      res = await fetch(url, { headers, signal });
+    } catch (error) {
+      throw networkError(error);
+    }
+    if (res.status === 503 || res.status === 429) {
+      await res.body?.cancel();
+      return { kind: "wait", ms: retryAfterMs(res.headers.get("retry-after")) };
+    }
+    let total: number | undefined;
+    if (res.status === 206) {
+      const range = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(res.headers.get("content-range") ?? "");
+      if (!range || Number(range[1]) !== have) {
+        log.warn("Download range reply does not fit the part file; starting over", {
+          url: url.href,
+        });
+        await res.body?.cancel();
+        await Deno.remove(partPath);
+        return { kind: "restart" };
+      }
+      total = range[2] === "*" ? undefined : Number(range[2]);
+      ctx.resumes++;
+      log.info("Resuming download", { url: url.href, from_byte: have, total_bytes: total });
+    } else if (res.status === 416 && have > 0) {
+      log.warn("Download part file does not fit the server's file; starting over", {
+        url: url.href,
+      });
       await res.body?.cancel();
       await Deno.remove(partPath);
       return { kind: "restart" };
+    } else if (res.status === 200) {
+      have = 0;
+      const length = res.headers.get("content-length");
+      total = length === null ? undefined : Number(length);
+    } else {
+      throw await statusError(res, "download");
     }
-    total = range[2] === "*" ? undefined : Number(range[2]);
-    stats.resumes++;
-    log.info("Resuming download", { url: url.href, from_byte: have, total_bytes: total });
-  } else if (res.status === 416 && have > 0) {
-    log.warn("Download part file does not fit the server's file; starting over", { url: url.href });
-    await res.body?.cancel();
-    await Deno.remove(partPath);
-    return { kind: "restart" };
-  } else if (res.status === 200) {
-    have = 0;
-    const length = res.headers.get("content-length");
-    total = length === null ? undefined : Number(length);
-  } else {
-    throw await statusError(res, "download");
+    if (expectedSize !== undefined && total !== undefined && total !== expectedSize) {
+      await res.body?.cancel();
+      throw new HttpClientError(
+        "size_mismatch",
+        `download: server offers ${total} bytes, expected ${expectedSize}`,
+      );
+    }
+    const want = total ?? expectedSize;
+    await writeBody(res, partPath, have, want, url, log, touch);
+    const size = await fileSize(partPath);
+    if (want !== undefined && size < want) {
+      throw new HttpClientError(
+        "network",
+        `download: connection ended at ${size} of ${want} bytes`,
+      );
+    }
+    return { kind: "done" };
+  } finally {
+    clearTimeout(timer);
   }
-  if (expectedSize !== undefined && total !== undefined && total !== expectedSize) {
-    await res.body?.cancel();
-    throw new HttpClientError(
-      "size_mismatch",
-      `download: server offers ${total} bytes, expected ${expectedSize}`,
-    );
-  }
-  const want = total ?? expectedSize;
-  await writeBody(res, partPath, have, want, url, log);
-  const size = await fileSize(partPath);
-  if (want !== undefined && size < want) {
-    throw new HttpClientError("network", `download: connection ended at ${size} of ${want} bytes`);
-  }
-  return { kind: "done" };
+}
+
+function networkError(error: unknown): HttpClientError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new HttpClientError("network", `download: ${message}`, undefined, undefined, {
+    cause: error,
+  });
 }
 
 async function writeBody(
@@ -158,6 +194,7 @@ async function writeBody(
   total: number | undefined,
   url: URL,
   log: Logger,
+  touch: () => void,
 ): Promise<void> {
   const file = await Deno.open(partPath, {
     write: true,
@@ -170,6 +207,7 @@ async function writeBody(
   try {
     if (!res.body) return;
     for await (const chunk of res.body) {
+      touch();
       let written = 0;
       while (written < chunk.length) written += await file.write(chunk.subarray(written));
       done += chunk.length;
@@ -187,15 +225,7 @@ async function writeBody(
       }
     }
   } catch (error) {
-    throw new HttpClientError(
-      "network",
-      `download: ${(error as Error).message}`,
-      undefined,
-      undefined,
-      {
-        cause: error,
-      },
-    );
+    throw networkError(error);
   } finally {
     await file.sync().catch(() => {});
     file.close();

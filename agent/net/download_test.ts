@@ -14,12 +14,14 @@ interface Seen {
 
 /**
  * A package host with Range support whose first reply stops after `cutAt`
- * bytes (the connection drops), and which answers 503 + Retry-After `busy` times first.
+ * bytes (the connection drops, or with `stall` stays open and silent), and
+ * which answers 503 + Retry-After `busy` times first.
  */
-function serveFile(opts: { cutAt?: number; busy?: number }) {
+function serveFile(opts: { cutAt?: number; busy?: number; stall?: boolean }) {
   const seen: Seen = { ranges: [], agentIds: [] };
   let requests = 0;
   let busy = opts.busy ?? 0;
+  const stalled: ReadableStreamDefaultController<Uint8Array>[] = [];
   const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, (req) => {
     seen.ranges.push(req.headers.get("range"));
     seen.agentIds.push(req.headers.get("agent-id"));
@@ -37,13 +39,18 @@ function serveFile(opts: { cutAt?: number; busy?: number }) {
           controller.close();
         } else {
           controller.enqueue(part.subarray(0, cut));
-          setTimeout(() => controller.error(new Error("cut")), 20);
+          stalled.push(controller);
+          if (!opts.stall) setTimeout(() => controller.error(new Error("cut")), 20);
         }
       },
     });
     return new Response(body, { status: range ? 206 : 200, headers });
   });
-  return { server, seen, url: `http://127.0.0.1:${server.addr.port}` };
+  const shutdown = async () => {
+    for (const c of stalled) c.error(new Error("test over"));
+    await server.shutdown();
+  };
+  return { server: { shutdown }, seen, url: `http://127.0.0.1:${server.addr.port}` };
 }
 
 async function withClient(
@@ -78,6 +85,25 @@ Deno.test("downloadFile resumes a cut transfer with Range and ends with the exac
       assert.deepEqual(seen.ranges, [null, "bytes=100000-"]);
       assert.deepEqual(seen.agentIds, ["a1", "a1"]);
       await assert.rejects(() => Deno.stat(`${save}.part`), Deno.errors.NotFound);
+    });
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("downloadFile drops a transfer that goes silent and resumes it", async () => {
+  const { server, seen, url } = serveFile({ cutAt: 50_000, stall: true });
+  try {
+    await withClient(url, async (client, dir) => {
+      const save = join(dir, "package.zip");
+      const result = await client.downloadFile("/pkg.zip", save, {
+        expectedSize: BODY.length,
+        retryBaseMs: 10,
+        idleTimeoutMs: 200,
+      });
+      assert.equal(result.resumes, 1);
+      assert.deepEqual(seen.ranges, [null, "bytes=50000-"]);
+      assert.equal(await sha256(save), SHA);
     });
   } finally {
     await server.shutdown();
