@@ -127,7 +127,7 @@ async function main(args: string[]): Promise<number> {
 
 function describe(error: unknown): string {
   if (error instanceof ApiError) {
-    return `upload failed (${error.status} ${error.code}): ${error.message}`;
+    return `${error.action} failed (${error.status} ${error.code}): ${error.message}`;
   }
   return error instanceof Error ? error.message : String(error);
 }

@@ -63,12 +63,24 @@ export async function buildPackage(options: BuildOptions): Promise<BuiltPackage>
 }
 
 /**
+ * The time stamped on zip entries: SOURCE_DATE_EPOCH (seconds) when set, the
+ * reproducible-builds convention; else none, and zip.js uses the current time.
+ */
+export function sourceDateEpoch(): Date | undefined {
+  const raw = Deno.env.get("SOURCE_DATE_EPOCH");
+  if (raw === undefined || raw === "") return undefined;
+  if (!/^\d+$/.test(raw)) throw new Error(`SOURCE_DATE_EPOCH must be whole seconds, got "${raw}"`);
+  return new Date(Number(raw) * 1000);
+}
+
+/**
  * Zips a package folder: manifest.json first, then manifest.sig when one was
  * written beside it (signed packages), then the manifest's files in order.
  */
 export async function zipPackage(
   packageDir: string,
   zipPath: string,
+  modified = sourceDateEpoch(),
 ): Promise<{ size: number; sha256: string }> {
   const manifest = PackageManifest.parse(
     JSON.parse(await Deno.readTextFile(join(packageDir, MANIFEST_NAME))),
@@ -79,7 +91,7 @@ export async function zipPackage(
     { path: MANIFEST_NAME },
     ...(signed ? [{ path: SIGNATURE_NAME }] : []),
     ...manifest.files.map((f) => ({ path: f.path, executable: executables.has(f.path) })),
-  ]);
+  ], modified);
   return await hashFile(zipPath);
 }
 

@@ -100,7 +100,7 @@ Deno.test("the .cmd launcher runs the bundle beside it with HANGAR_DENO or deno"
   );
 });
 
-Deno.test("zipPackage puts manifest.sig right after manifest.json, and refreshManifest re-hashes", async () => {
+Deno.test("zipPackage puts manifest.sig after manifest.json, is reproducible; refreshManifest re-hashes", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const pkg = join(dir, "pkg");
@@ -123,11 +123,15 @@ Deno.test("zipPackage puts manifest.sig right after manifest.json, and refreshMa
     assert.deepEqual(manifest.files[0], { path: "agent", ...await hashFile(join(pkg, "agent")) });
 
     await Deno.writeTextFile(join(pkg, "manifest.sig"), "signature");
-    await zipPackage(pkg, join(dir, "p.zip"));
+    const modified = new Date("2026-01-02T03:04:06Z");
+    const first = await zipPackage(pkg, join(dir, "p.zip"), modified);
     assert.deepEqual(
       (await listZip(join(dir, "p.zip"))).map((e) => e.path),
       ["manifest.json", "manifest.sig", "agent", "updater"],
     );
+    // The same files and time give the same zip, byte for byte.
+    await new Promise((r) => setTimeout(r, 2_100)); // past zip's 2-second time resolution
+    assert.deepEqual(await zipPackage(pkg, join(dir, "again.zip"), modified), first);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

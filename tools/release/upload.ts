@@ -6,9 +6,14 @@
 import { basename } from "node:path";
 import { AgentVersionRecord, ApiErrorBody, LoginResponse } from "../../protocol/mod.ts";
 
-/** A non-2xx reply, carrying the server's `{error: {code, message}}`. */
+/** A non-2xx reply, carrying the server's `{error: {code, message}}` and what was being done. */
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly action: string,
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = "ApiError";
   }
@@ -20,7 +25,7 @@ function endpoint(server: string, path: string): string {
   return `${server.replace(/\/+$/, "")}${path}`;
 }
 
-async function readReply(res: Response): Promise<unknown> {
+async function readReply(res: Response, action: string): Promise<unknown> {
   const text = await res.text();
   if (res.ok) return text ? JSON.parse(text) : null;
   let parsed: unknown = null;
@@ -30,8 +35,15 @@ async function readReply(res: Response): Promise<unknown> {
     // not JSON: a proxy's page or an empty body; the status text says enough
   }
   const body = ApiErrorBody.safeParse(parsed);
-  if (body.success) throw new ApiError(res.status, body.data.error.code, body.data.error.message);
-  throw new ApiError(res.status, res.statusText || "error", text.slice(0, 200) || "no message");
+  if (body.success) {
+    throw new ApiError(action, res.status, body.data.error.code, body.data.error.message);
+  }
+  throw new ApiError(
+    action,
+    res.status,
+    res.statusText || "error",
+    text.slice(0, 200) || "no body",
+  );
 }
 
 /** Signs in as an admin and returns the bearer token. */
@@ -41,7 +53,7 @@ export async function login(server: string, username: string, password: string):
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ username, password }),
   });
-  return LoginResponse.parse(await readReply(res)).token;
+  return LoginResponse.parse(await readReply(res, "sign-in")).token;
 }
 
 function quote(value: string): string {
@@ -131,7 +143,7 @@ export async function uploadVersion(options: UploadOptions): Promise<AgentVersio
     },
     body,
   });
-  return AgentVersionRecord.parse(await readReply(res));
+  return AgentVersionRecord.parse(await readReply(res, "upload"));
 }
 
 /** Marks a version stable (or not); returns the updated record. */
@@ -146,5 +158,5 @@ export async function setStable(
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
     body: JSON.stringify({ is_stable: isStable }),
   });
-  return AgentVersionRecord.parse(await readReply(res));
+  return AgentVersionRecord.parse(await readReply(res, "marking stable"));
 }

@@ -20,8 +20,17 @@ export interface ZipEntryInput {
   executable?: boolean;
 }
 
-/** Zips `entries` (files under `dir`) into `zipPath`, in the given order. */
-export async function writeZip(zipPath: string, dir: string, entries: ZipEntryInput[]) {
+/**
+ * Zips `entries` (files under `dir`) into `zipPath`, in the given order. With
+ * `modified` every entry gets that time, so the same files give the same zip
+ * byte for byte (reproducible builds).
+ */
+export async function writeZip(
+  zipPath: string,
+  dir: string,
+  entries: ZipEntryInput[],
+  modified?: Date,
+) {
   const out = await Deno.open(zipPath, { write: true, create: true, truncate: true });
   const writer = new ZipWriter(out.writable, { useWebWorkers: false });
   try {
@@ -29,6 +38,7 @@ export async function writeZip(zipPath: string, dir: string, entries: ZipEntryIn
       const file = await Deno.open(join(dir, entry.path));
       await writer.add(entry.path, file.readable, {
         unixMode: entry.executable ? 0o100755 : 0o100644,
+        ...(modified ? { lastModDate: modified } : {}),
       });
     }
   } finally {
