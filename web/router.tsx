@@ -4,16 +4,19 @@
  * the same page.
  */
 import type { ComponentChildren } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useLayoutEffect, useState } from "preact/hooks";
 
 export const BASE = "/admin";
 
 /** The current path, re-rendering on back/forward and on navigate(). */
 export function usePath(): string {
   const [path, setPath] = useState(location.pathname);
-  useEffect(() => {
+  // A layout effect, so the listener is in place before any child's effect
+  // navigates; and catch up in case one already did.
+  useLayoutEffect(() => {
     const update = () => setPath(location.pathname);
     addEventListener("popstate", update);
+    update();
     return () => removeEventListener("popstate", update);
   }, []);
   return path;

@@ -68,8 +68,8 @@ export function AgentVersionManagement() {
             ? (
               <p>
                 Agents will no longer be offered{" "}
-                {confirming.version}. Agents that already run it keep it; the highest remaining
-                stable version is offered instead.
+                {confirming.version}. Agents that already run it keep it; the others are offered the
+                highest version still marked stable, when newer than theirs.
               </p>
             )
             : (
