@@ -1,6 +1,6 @@
 /**
- * The fixed error types an agent reports. The six update types are the plan's
- * unified list; the others are Hangar's additions, documented in docs/api.md.
+ * The fixed error types an agent reports. The first six update types are the
+ * plan's unified list; the others are Hangar's additions, documented in docs/api.md.
  */
 export const UPDATE_ERROR_TYPES = [
   "UpdateResourceCheckFailed",
@@ -9,6 +9,8 @@ export const UPDATE_ERROR_TYPES = [
   "UpdateExtractionFailed",
   "UpdateLaunchFailed",
   "UpdateGeneralFailure",
+  /** The package is not signed by a trusted key, or is not the version offered (docs/security.md). */
+  "UpdateSignatureInvalid",
 ] as const;
 
 export type UpdateErrorType = (typeof UPDATE_ERROR_TYPES)[number];
