@@ -99,6 +99,14 @@ for (const { adapter, ignore, label } of TEST_ADAPTERS) {
         assert.equal(sha256(new Uint8Array(await res.arrayBuffer())), pkg.sha256);
       });
 
+      await t.step("If-None-Match with the ETag: 304, no body", async () => {
+        const res = await download(app, agent, NAME, {
+          headers: { "if-none-match": `"${pkg.sha256}"` },
+        });
+        assert.equal(res.status, 304);
+        assert.equal(res.body, null);
+      });
+
       await t.step("HEAD answers the headers without a body", async () => {
         const res = await download(app, agent, NAME, { method: "HEAD" });
         assert.equal(res.status, 200);

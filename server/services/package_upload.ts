@@ -16,6 +16,7 @@ import { checkPackage } from "./package_check.ts";
 /** Room for the form fields and part headers around the file. */
 const FORM_OVERHEAD_BYTES = 64 * 1024;
 const MAX_NOTES_BYTES = 10_000;
+const WRITE_BATCH_BYTES = 1024 * 1024;
 
 export interface UploadDeps {
   store: PackageStore;
@@ -69,16 +70,28 @@ async function writeTemp(
   const { path, file } = await store.createTemp();
   onCreated(path);
   const hash = createHash("sha256");
+  // Network chunks are ~32 KiB; writing them in 1 MiB batches means 30x fewer write calls.
+  const batch = new Uint8Array(WRITE_BATCH_BYTES);
+  let batched = 0;
+  const flush = async () => {
+    for (let done = 0; done < batched;) done += await file.write(batch.subarray(done, batched));
+    batched = 0;
+  };
   let size = 0;
   try {
     for await (const chunk of body) {
       size += chunk.byteLength;
       if (size > maxBytes) throw tooLarge(maxBytes);
       hash.update(chunk);
-      for (let done = 0; done < chunk.byteLength;) {
-        done += await file.write(chunk.subarray(done));
+      for (let offset = 0; offset < chunk.byteLength;) {
+        const n = Math.min(chunk.byteLength - offset, batch.length - batched);
+        batch.set(chunk.subarray(offset, offset + n), batched);
+        batched += n;
+        offset += n;
+        if (batched === batch.length) await flush();
       }
     }
+    await flush();
     // On disk before the row says it exists.
     await file.syncData();
   } finally {
