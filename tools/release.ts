@@ -2,14 +2,21 @@
  * `deno task release`: build an agent package and optionally upload it.
  *
  *   deno task release [--version X.Y.Z] [--target windows-x64|linux-x64|portable] [--out DIR]
+ *                     [--signing-key FILE] [--trusted-key KEY ...]
  *                     [--server URL [--notes TEXT] [--stable]]
+ *   deno task release keygen [--out FILE]
  *
  * Upload credentials come from HANGAR_TOKEN, or HANGAR_USER and HANGAR_PASSWORD.
+ * The signing key may come from HANGAR_SIGNING_KEY, more trusted keys from
+ * HANGAR_TRUSTED_KEYS (comma-separated); see docs/releasing.md.
  */
 import { parseArgs } from "node:util";
 import { relative, resolve } from "node:path";
+import { decodePublicKey, parseTrustedKeys } from "../protocol/signing.ts";
 import { buildPackage, isTarget, TARGETS } from "./release/build_package.ts";
+import { keygen } from "./release/keygen.ts";
 import { createProgress, formatBytes } from "./release/progress.ts";
+import { resolveSigningKey } from "./release/signing_key.ts";
 import { assertVersion } from "./release/stamp.ts";
 import { ApiError, login, setStable, uploadVersion } from "./release/upload.ts";
 
@@ -17,10 +24,14 @@ const USAGE = `Usage: deno task release [options]
   --version X.Y.Z   version to stamp (default: the one in agent/version.ts)
   --target T        ${TARGETS.join(" | ")} (default: windows-x64)
   --out DIR         output folder (default: dist)
+  --signing-key F   sign the package with this private key file (or set HANGAR_SIGNING_KEY)
+  --trusted-key K   another public key the agent accepts, for key rotation (repeatable;
+                    or HANGAR_TRUSTED_KEYS=k1,k2); the signing key's is always built in
   --server URL      upload the package to this Hangar server
   --notes TEXT      release notes for the upload
   --stable          mark the uploaded version stable
-Credentials for --server: HANGAR_TOKEN, or HANGAR_USER and HANGAR_PASSWORD.`;
+Credentials for --server: HANGAR_TOKEN, or HANGAR_USER and HANGAR_PASSWORD.
+New signing key: deno task release keygen [--out FILE]`;
 
 const ROOT = resolve(new URL("..", import.meta.url).pathname);
 
@@ -35,6 +46,8 @@ function parse(args: string[]) {
           version: { type: "string" },
           target: { type: "string", default: "windows-x64" },
           out: { type: "string", default: "dist" },
+          "signing-key": { type: "string" },
+          "trusted-key": { type: "string", multiple: true, default: [] },
           server: { type: "string" },
           notes: { type: "string" },
           stable: { type: "boolean", default: false },
@@ -53,6 +66,8 @@ function check(values: {
   version?: string;
   target: string;
   out: string;
+  "signing-key"?: string;
+  "trusted-key": string[];
   server?: string;
   notes?: string;
   stable: boolean;
@@ -80,12 +95,30 @@ async function adminToken(server: string): Promise<string> {
   return await login(server, user, password);
 }
 
+/** The public keys to build into the agent besides the signing key's, checked before any work. */
+function extraTrustedKeys(flags: string[]): string[] {
+  const fromEnv = (Deno.env.get("HANGAR_TRUSTED_KEYS") ?? "").split(",");
+  const keys = [...flags, ...fromEnv].map((k) => k.trim()).filter((k) => k !== "");
+  try {
+    keys.forEach(decodePublicKey);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return keys;
+}
+
 async function main(args: string[]): Promise<number> {
+  if (args[0] === "keygen") return await keygen(args.slice(1));
   const options = parse(args);
   if (options.help) {
     console.log(USAGE);
     return 0;
   }
+  const trustedKeys = extraTrustedKeys(options["trusted-key"]);
+  const signingKey = await resolveSigningKey(
+    options["signing-key"],
+    Deno.env.get("HANGAR_SIGNING_KEY"),
+  );
   // Sign in before building, so wrong credentials fail in a second, not after a build.
   const token = options.server ? await adminToken(options.server) : undefined;
   const built = await buildPackage({
@@ -93,12 +126,28 @@ async function main(args: string[]): Promise<number> {
     version: options.version,
     target: options.target,
     outDir: resolve(options.out),
+    signingKey: signingKey ?? undefined,
+    trustedKeys,
   });
   const rel = relative(Deno.cwd(), built.zipPath);
   const shown = rel.startsWith("..") ? built.zipPath : rel;
   console.log(`release: built ${built.version} (${built.target}) ${shown}`);
   console.log(`release: size ${formatBytes(built.size)} (${built.size} bytes)`);
   console.log(`release: sha256 ${built.sha256}`);
+  if (signingKey) {
+    console.log(`release: signed by key ${signingKey.keyId} (${signingKey.publicKey})`);
+  } else {
+    console.error(
+      "release: warning: not signed (no --signing-key or HANGAR_SIGNING_KEY); agents and " +
+        "servers that trust keys will refuse it",
+    );
+  }
+  if (built.trustedKeys.length === 0) {
+    console.error("release: warning: the agent trusts no keys, so it installs unsigned packages");
+  } else {
+    const ids = (await parseTrustedKeys(built.trustedKeys)).map((k) => k.id);
+    console.log(`release: the agent trusts keys ${ids.join(", ")}`);
+  }
   if (!options.server || !token) return 0;
 
   const encoder = new TextEncoder();

@@ -1,13 +1,15 @@
 /**
- * Builds one release package: stamp the version into a build copy, build the
- * target into `<out>/hangar-agent-<version>-<target>/`, write its manifest,
- * and zip it beside that folder as `hangar-agent-<version>-<target>.zip`.
+ * Builds one release package: stamp the version and the trusted keys into a
+ * build copy, build the target into `<out>/hangar-agent-<version>-<target>/`,
+ * write its manifest, sign it when a key is given, and zip it beside that
+ * folder as `hangar-agent-<version>-<target>.zip`.
  */
 import { join } from "node:path";
 import { MANIFEST_NAME, PackageManifest, SIGNATURE_NAME } from "../../protocol/mod.ts";
 import { buildCompiled, type StagedFiles } from "./build_compiled.ts";
 import { buildPortable } from "./build_portable.ts";
 import { createManifest, hashFile, writeManifest } from "./manifest.ts";
+import { type SigningKey, signPackageDir } from "./signing_key.ts";
 import { readTreeVersion, stampBuildTree } from "./stamp.ts";
 import { writeZip } from "./zip.ts";
 
@@ -27,6 +29,10 @@ export interface BuildOptions {
   outDir: string;
   /** Changes to the environment of deno compile, e.g. DENORT_BIN. */
   env?: Record<string, string | undefined>;
+  /** Signs the manifest (manifest.sig); its public key is built into the agent too. */
+  signingKey?: SigningKey;
+  /** More public keys the agent accepts (the next key, for rotation). */
+  trustedKeys?: string[];
 }
 
 export interface BuiltPackage {
@@ -38,6 +44,10 @@ export interface BuiltPackage {
   manifest: PackageManifest;
   size: number;
   sha256: string;
+  /** The id of the key that signed manifest.json, or null for an unsigned package. */
+  signedBy: string | null;
+  /** The public keys built into the agent (empty: it accepts unsigned packages). */
+  trustedKeys: string[];
 }
 
 export async function buildPackage(options: BuildOptions): Promise<BuiltPackage> {
@@ -46,7 +56,11 @@ export async function buildPackage(options: BuildOptions): Promise<BuiltPackage>
   const packageDir = join(options.outDir, name);
   await Deno.remove(packageDir, { recursive: true }).catch(() => {});
   await Deno.mkdir(packageDir, { recursive: true });
-  const tree = await stampBuildTree(options.root, version);
+  const keys = [
+    ...(options.signingKey ? [options.signingKey.publicKey] : []),
+    ...(options.trustedKeys ?? []),
+  ];
+  const tree = await stampBuildTree(options.root, version, keys);
   let staged: StagedFiles;
   try {
     staged = options.target === "portable"
@@ -57,9 +71,19 @@ export async function buildPackage(options: BuildOptions): Promise<BuiltPackage>
   }
   const manifest = await createManifest({ version, dir: packageDir, ...staged });
   await writeManifest(packageDir, manifest);
+  if (options.signingKey) await signPackageDir(packageDir, options.signingKey);
   const zipPath = join(options.outDir, `${name}.zip`);
   const zip = await zipPackage(packageDir, zipPath);
-  return { version, target: options.target, packageDir, zipPath, manifest, ...zip };
+  return {
+    version,
+    target: options.target,
+    packageDir,
+    zipPath,
+    manifest,
+    ...zip,
+    signedBy: options.signingKey?.keyId ?? null,
+    trustedKeys: tree.trustedKeys,
+  };
 }
 
 /**

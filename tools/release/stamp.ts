@@ -1,22 +1,28 @@
 /**
- * Stamps a version into a build copy of the source tree, so the working tree
- * is never touched and two versions can be built from one checkout.
+ * Stamps a version (and the agent's trusted public keys) into a build copy of
+ * the source tree, so the working tree is never touched and two versions can
+ * be built from one checkout.
  */
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import semver from "semver";
+import { decodePublicKey, formatPublicKey } from "../../protocol/signing.ts";
 
 /** What the agent and the updater need to build: their code, the shared contract, the config. */
 export const BUILD_SOURCES = ["agent", "updater", "protocol", "deno.json", "deno.lock"] as const;
 
 const VERSION_FILE = join("agent", "version.ts");
 const VERSION_LINE = /^export const VERSION = "[^"]*";$/m;
+const KEYS_FILE = join("agent", "trusted_keys.ts");
+const KEYS_LINE = /^export const TRUSTED_KEYS: readonly string\[\] = \[[^\]]*\];$/m;
 
 export interface BuildTree {
   /** The temporary copy, with `agent/version.ts` saying the stamped version. */
   dir: string;
   version: string;
+  /** The public keys written into `agent/trusted_keys.ts`. */
+  trustedKeys: string[];
   remove(): Promise<void>;
 }
 
@@ -39,9 +45,29 @@ export async function readTreeVersion(root: string): Promise<string> {
   return match[1];
 }
 
-/** Copies the build sources of `root` to a temporary dir and rewrites the version there. */
-export async function stampBuildTree(root: string, version: string): Promise<BuildTree> {
+async function rewriteLine(
+  path: string,
+  name: string,
+  line: RegExp,
+  replacement: string,
+): Promise<void> {
+  const text = await readFile(path, "utf8");
+  if (!line.test(text)) throw new Error(`Cannot find the ${name} line in ${path}`);
+  await writeFile(path, text.replace(line, replacement));
+}
+
+/**
+ * Copies the build sources of `root` to a temporary dir and rewrites the
+ * version there, and the agent's trusted public keys (checked, and written
+ * in their `hangar-ed25519:` form, each once).
+ */
+export async function stampBuildTree(
+  root: string,
+  version: string,
+  trustedKeys: string[] = [],
+): Promise<BuildTree> {
   assertVersion(version);
+  const keys = [...new Set(trustedKeys.map((key) => formatPublicKey(decodePublicKey(key))))];
   const dir = await mkdtemp(join(tmpdir(), `hangar-build-${version}-`));
   try {
     for (const name of BUILD_SOURCES) {
@@ -51,13 +77,26 @@ export async function stampBuildTree(root: string, version: string): Promise<Bui
         filter: (src) => !src.endsWith("_test.ts"),
       });
     }
-    const path = join(dir, VERSION_FILE);
-    const text = await readFile(path, "utf8");
-    if (!VERSION_LINE.test(text)) throw new Error(`Cannot find the VERSION line in ${path}`);
-    await writeFile(path, text.replace(VERSION_LINE, `export const VERSION = "${version}";`));
+    await rewriteLine(
+      join(dir, VERSION_FILE),
+      "VERSION",
+      VERSION_LINE,
+      `export const VERSION = "${version}";`,
+    );
+    await rewriteLine(
+      join(dir, KEYS_FILE),
+      "TRUSTED_KEYS",
+      KEYS_LINE,
+      `export const TRUSTED_KEYS: readonly string[] = ${JSON.stringify(keys)};`,
+    );
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
-  return { dir, version, remove: () => rm(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    version,
+    trustedKeys: keys,
+    remove: () => rm(dir, { recursive: true, force: true }),
+  };
 }

@@ -53,3 +53,32 @@ Deno.test("assertVersion accepts semantic versions and rejects the rest", async 
 Deno.test("stampBuildTree refuses an invalid version before copying anything", async () => {
   await assert.rejects(stampBuildTree(ROOT, "1.2"), /not a semantic version/);
 });
+
+Deno.test("stampBuildTree writes the trusted keys into the copy's agent/trusted_keys.ts", async () => {
+  const key = `hangar-ed25519:${btoa(String.fromCharCode(...new Uint8Array(32).fill(7)))}`;
+  const before = await readFile(join(ROOT, "agent/trusted_keys.ts"), "utf8");
+  const tree = await stampBuildTree(ROOT, "1.0.0", [key.slice("hangar-ed25519:".length), key]);
+  try {
+    assert.deepEqual(tree.trustedKeys, [key], "written with the prefix, once");
+    const stamped = await readFile(join(tree.dir, "agent/trusted_keys.ts"), "utf8");
+    assert.equal(
+      stamped,
+      before.replace(
+        /TRUSTED_KEYS: readonly string\[\] = \[\]/,
+        `TRUSTED_KEYS: readonly string[] = ["${key}"]`,
+      ),
+    );
+    const { TRUSTED_KEYS } = await import(join(tree.dir, "agent/trusted_keys.ts"));
+    assert.deepEqual(TRUSTED_KEYS, [key]);
+    assert.equal(await readFile(join(ROOT, "agent/trusted_keys.ts"), "utf8"), before);
+  } finally {
+    await tree.remove();
+  }
+});
+
+Deno.test("stampBuildTree refuses a malformed trusted key", async () => {
+  await assert.rejects(
+    stampBuildTree(ROOT, "1.0.0", ["hangar-ed25519:short"]),
+    /base64 of 32 bytes/,
+  );
+});
