@@ -43,7 +43,30 @@ Deno.test({
         const seconds = ((performance.now() - markedStableAt) / 1000).toFixed(1);
         console.log(`update 1.0.0 -> 1.1.0: ${seconds} s from marking stable to healthy 1.1.0`);
         assert.notEqual(health.pid, agent.firstPid);
-        assert.match(await agent.agentLog(), /New-version notice received/);
+      });
+
+      await t.step("the agent's log shows each step of the hand-over, in order", async () => {
+        const log = await agent.agentLog();
+        let from = 0;
+        for (
+          const step of [
+            /New-version notice received/,
+            /Update step 1\/5: checking resources/,
+            /Enough free disk space/,
+            /Update step 2\/5: downloading/,
+            /Package downloaded/,
+            /Update step 3\/5: verifying/,
+            /Update step 4\/5: extracting the updater/,
+            /Update step 5\/5: launching the updater/,
+            /Agent stopped .*"exit_code":0/,
+            /Agent starting .*"version":"1\.1\.0"/,
+            /Health file written/,
+          ]
+        ) {
+          const match = step.exec(log.slice(from));
+          assert.ok(match, `after offset ${from}, the agent log shows ${step}\n${log}`);
+          from += match.index + match[0].length;
+        }
       });
 
       await t.step("the install says 1.1.0 everywhere and the server agrees", async () => {
