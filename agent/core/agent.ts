@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import semver from "semver";
 import type { ErrorReport, NewVersionPayload, UpdateInfo } from "../../protocol/mod.ts";
 import { VERSION } from "../version.ts";
+import { TRUSTED_KEYS } from "../trusted_keys.ts";
 import { readTextIfExists, writeJsonAtomic } from "../atomic_file.ts";
 import { backoffDelay, jitter } from "../backoff.ts";
 import type { ConfigManager } from "../config.ts";
@@ -28,6 +29,8 @@ export interface AgentOptions {
   lock: LockManager;
   /** Ends the process; tests pass their own. */
   exit?: (code: number) => void;
+  /** The public keys packages must be signed with; default: those built in (agent/trusted_keys.ts). */
+  trustedKeys?: readonly string[];
 }
 
 export class Agent {
@@ -72,6 +75,7 @@ export class Agent {
       version: VERSION,
       pid: Deno.pid,
       install_dir: paths.installDir,
+      trusted_keys: (this.#o.trustedKeys ?? TRUSTED_KEYS).length,
     });
     await this.reconcileVersion();
     this.#outbox = await this.#http.openOutbox(
@@ -169,6 +173,8 @@ export class Agent {
         setState: (state) => this.setState(state),
         freeSpaceFactor: this.#o.config.get("min_free_space_factor"),
         signal: this.#abort.signal,
+        runningVersion: VERSION,
+        trustedKeys: this.#o.trustedKeys ?? TRUSTED_KEYS,
       });
     } catch (error) {
       if (this.#stopping) return; // a shutdown interrupted the update; nothing to report

@@ -1,8 +1,9 @@
 /**
- * Step 4 of an update: take the updater out of the NEW package (so a fixed
- * updater ships with the version it installs) into `_update/updater/`. The
- * zip is read through a random-access reader over the file; every extracted
- * file must match its size and SHA-256 in the package's manifest.
+ * Step 4 of an update: check that the package may run (its signature and
+ * versions, `package_trust.ts`), check every file against the manifest's size
+ * and SHA-256, and take the updater out of the NEW package (so a fixed updater
+ * ships with the version it installs) into `_update/updater/`. The zip is read
+ * through a random-access reader over the file, each entry streamed once.
  */
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
@@ -12,58 +13,44 @@ import {
   launcherPath,
   MANIFEST_NAME,
   PackageManifest,
+  SIGNATURE_NAME,
   updaterFiles,
 } from "../../protocol/mod.ts";
+import type { TrustedKey } from "../../protocol/signing.ts";
+import { checkSignature, checkVersions, untrusted } from "./package_trust.ts";
 import { UpdateError } from "./update_error.ts";
-
-// Workers would need their own module files, which a compiled agent does not carry.
-zip.configure({ useWebWorkers: false });
-
-/** Reads byte ranges of an open file; zip.js may ask for several at once, so reads queue. */
-class FsFileReader extends zip.Reader<Deno.FsFile> {
-  #queue: Promise<unknown> = Promise.resolve();
-
-  constructor(private readonly file: Deno.FsFile) {
-    super(file);
-  }
-
-  override async init(): Promise<void> {
-    await super.init?.();
-    this.size = (await this.file.stat()).size;
-  }
-
-  override readUint8Array(offset: number, length: number): Promise<Uint8Array> {
-    const result = this.#queue.then(async () => {
-      await this.file.seek(offset, Deno.SeekMode.Start);
-      const data = new Uint8Array(length);
-      let read = 0;
-      while (read < length) {
-        const count = await this.file.read(data.subarray(read));
-        if (count === null) return data.subarray(0, read);
-        read += count;
-      }
-      return data;
-    });
-    this.#queue = result.catch(() => undefined);
-    return result;
-  }
-}
+import { FsFileReader } from "./zip_file_reader.ts";
 
 function fail(message: string, details: Record<string, unknown>, cause?: unknown): never {
   throw new UpdateError("UpdateExtractionFailed", message, details, { cause });
+}
+
+const MAX_MANIFEST_BYTES = 1024 * 1024;
+const MAX_SIGNATURE_BYTES = 64 * 1024;
+
+/** What the package must be. */
+export interface PackageExpectations {
+  /** The version the server offered. */
+  version: string;
+  /** The running agent's VERSION: the package must be newer. */
+  runningVersion: string;
+  /** Keys whose signature is accepted; empty (a development build): no signature required. */
+  trustedKeys: readonly TrustedKey[];
 }
 
 export interface ExtractedUpdater {
   manifest: PackageManifest;
   /** The file to run: the updater (or its launcher) in `destDir`. */
   launcher: string;
+  /** The id of the trusted key that signed the manifest; null when none is required. */
+  signedBy: string | null;
 }
 
-/** Extracts the updater of the package at `packagePath` into an emptied `destDir`. */
+/** Verifies the package at `packagePath` and extracts its updater into an emptied `destDir`. */
 export async function extractUpdater(
   packagePath: string,
   destDir: string,
-  expectedVersion: string,
+  expected: PackageExpectations,
 ): Promise<ExtractedUpdater> {
   const details = { package_path: packagePath, dest_dir: destDir };
   await Deno.remove(destDir, { recursive: true }).catch(() => {});
@@ -78,36 +65,62 @@ export async function extractUpdater(
       fail(`Package is not a readable zip: ${(error as Error).message}`, details, error);
     }
     const byName = new Map(entries.map((e) => [e.filename, e]));
-    const manifest = await readManifest(byName.get(MANIFEST_NAME), details);
-    if (manifest.version !== expectedVersion) {
-      fail(`Package is version ${manifest.version}, expected ${expectedVersion}`, {
-        ...details,
-        manifest_version: manifest.version,
-      });
-    }
-    const names = updaterFiles(manifest);
-    if (!names.includes(manifest.updater)) {
+    const manifestEntry = byName.get(MANIFEST_NAME);
+    if (!manifestEntry || manifestEntry.directory) fail(`Package has no ${MANIFEST_NAME}`, details);
+    const manifestBytes = await readSmall(manifestEntry, MAX_MANIFEST_BYTES, details);
+    const sigEntry = byName.get(SIGNATURE_NAME);
+    const sigBytes = sigEntry ? await readSmall(sigEntry, MAX_SIGNATURE_BYTES, details) : null;
+    // The signature first: nothing else in the package is trusted before it.
+    const signedBy = await checkSignature(manifestBytes, sigBytes, expected.trustedKeys, details);
+    const manifest = parseManifest(manifestBytes, details);
+    checkVersions(
+      manifest.version,
+      expected.version,
+      expected.runningVersion,
+      signedBy,
+      details,
+    );
+    const names = new Set(updaterFiles(manifest));
+    if (!names.has(manifest.updater)) {
       fail(`Manifest lists no file for its updater "${manifest.updater}"`, details);
     }
-    for (const name of names) {
-      const expected = manifest.files.find((f) => f.path === name)!;
-      await extractVerified(byName.get(name), name, expected, destDir, details);
+    for (const listed of manifest.files) {
+      if (!isSafeEntryPath(listed.path)) {
+        fail(`Unsafe path in package: ${JSON.stringify(listed.path)}`, details);
+      }
+      const target = names.has(listed.path) ? join(destDir, listed.path) : null;
+      await checkFile(byName.get(listed.path), listed, target, signedBy, details);
     }
-    return { manifest, launcher: join(destDir, launcherPath(manifest, manifest.updater)) };
+    return {
+      manifest,
+      launcher: join(destDir, launcherPath(manifest, manifest.updater)),
+      signedBy,
+    };
   } finally {
     await reader.close().catch(() => {});
     file.close();
   }
 }
 
-async function readManifest(
-  entry: zip.Entry | undefined,
+async function readSmall(
+  entry: zip.Entry,
+  limit: number,
   details: Record<string, unknown>,
-): Promise<PackageManifest> {
-  if (!entry || entry.directory) fail(`Package has no ${MANIFEST_NAME}`, details);
+): Promise<Uint8Array<ArrayBuffer>> {
+  if (entry.directory || entry.uncompressedSize > limit) {
+    fail(`${entry.filename} in the package is not a file of at most ${limit} bytes`, details);
+  }
+  try {
+    return new Uint8Array(await entry.getData(new zip.Uint8ArrayWriter()));
+  } catch (error) {
+    fail(`Cannot read ${entry.filename}: ${(error as Error).message}`, details, error);
+  }
+}
+
+function parseManifest(bytes: Uint8Array, details: Record<string, unknown>): PackageManifest {
   let raw: unknown;
   try {
-    raw = JSON.parse(await entry.getData(new zip.TextWriter()));
+    raw = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch (error) {
     fail(`Cannot read ${MANIFEST_NAME}: ${(error as Error).message}`, details, error);
   }
@@ -116,46 +129,62 @@ async function readManifest(
   return parsed.data;
 }
 
-async function extractVerified(
+/**
+ * Streams one listed file, hashing it, into `target` (an updater file) or
+ * nowhere. A file that differs from a signed manifest was changed after
+ * signing: UpdateSignatureInvalid; unsigned, it is a broken package.
+ */
+async function checkFile(
   entry: zip.Entry | undefined,
-  name: string,
-  expected: { sha256: string; size: number },
-  destDir: string,
+  expected: { path: string; sha256: string; size: number },
+  target: string | null,
+  signedBy: string | null,
   details: Record<string, unknown>,
 ): Promise<void> {
-  if (!isSafeEntryPath(name)) fail(`Unsafe path in package: ${JSON.stringify(name)}`, details);
-  if (!entry || entry.directory) fail(`Package lacks ${name}, which its manifest lists`, details);
-  const target = join(destDir, name);
-  await Deno.mkdir(dirname(target), { recursive: true });
-  const out = await Deno.open(target, { write: true, create: true, truncate: true });
+  const name = expected.path;
+  const mismatch = (message: string, extra: Record<string, unknown>): never => {
+    const all = { ...details, file: name, ...extra };
+    if (signedBy) throw untrusted("file_mismatch", signedBy, message, all);
+    fail(message, all);
+  };
+  if (!entry || entry.directory) {
+    return mismatch(`Package lacks ${name}, which its manifest lists`, {});
+  }
+  let out: Deno.FsFile | null = null;
+  if (target) {
+    await Deno.mkdir(dirname(target), { recursive: true });
+    out = await Deno.open(target, { write: true, create: true, truncate: true });
+  }
   const hash = createHash("sha256");
   let size = 0;
   try {
     await entry.getData(
       new WritableStream<Uint8Array>({
         async write(chunk) {
-          hash.update(chunk);
           size += chunk.length;
+          // A forged size in the zip directory must not fill the disk.
+          if (size > expected.size) throw new Error(`${name} is larger than its manifest says`);
+          hash.update(chunk);
           let written = 0;
-          while (written < chunk.length) written += await out.write(chunk.subarray(written));
+          while (out && written < chunk.length) written += await out.write(chunk.subarray(written));
         },
       }),
     );
   } catch (error) {
-    fail(`Cannot extract ${name}: ${(error as Error).message}`, { ...details, file: name }, error);
+    const message = `Cannot extract ${name}: ${(error as Error).message}`;
+    if (size > expected.size) mismatch(message, { expected_size: expected.size });
+    fail(message, { ...details, file: name }, error);
   } finally {
-    out.close();
+    out?.close();
   }
   const actual = hash.digest("hex");
   if (size !== expected.size || actual !== expected.sha256) {
-    fail(`${name} does not match the manifest`, {
-      ...details,
-      file: name,
+    mismatch(`${name} does not match the manifest`, {
       expected_checksum: expected.sha256,
       actual_checksum: actual,
       expected_size: expected.size,
       actual_size: size,
     });
   }
-  if (Deno.build.os !== "windows") await Deno.chmod(target, 0o755);
+  if (target && Deno.build.os !== "windows") await Deno.chmod(target, 0o755);
 }

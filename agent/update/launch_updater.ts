@@ -1,6 +1,6 @@
 /**
  * Step 5 of an update: start the extracted updater as a detached process that
- * outlives this agent, with the four arguments of docs/update-protocol.md.
+ * outlives this agent, with the arguments of docs/update-protocol.md.
  */
 import { UpdateError } from "./update_error.ts";
 
@@ -9,6 +9,8 @@ export interface UpdaterArgs {
   installDir: string;
   pidToWait: number;
   logDir: string;
+  /** The agent's trusted public keys; the updater then refuses a package they did not sign. */
+  trustedKeys: string[];
 }
 
 /** How long a just-started updater is watched: one that dies at once never took over. */
@@ -25,6 +27,7 @@ export async function launchUpdater(launcher: string, args: UpdaterArgs): Promis
     String(args.pidToWait),
     "--log-dir",
     args.logDir,
+    ...(args.trustedKeys.length > 0 ? ["--trusted-keys", args.trustedKeys.join(",")] : []),
   ];
   const details = { launcher, args: argv };
   let child: Deno.ChildProcess;

@@ -1,11 +1,13 @@
 /**
  * The steps of `initiateUpdate` (the plan's section II.1), in order: resource
- * check, download, checksum, extract the updater, launch it. Each step enters
- * its state first and throws an UpdateError of its own type; the caller turns
- * any failure into a report and a return to IDLE.
+ * check, download, checksum, verify the package (signature, versions, every
+ * file) and extract the updater, launch it. Each step enters its state first
+ * and throws an UpdateError of its own type; the caller turns any failure into
+ * a report and a return to IDLE.
  */
 import { join } from "node:path";
 import type { UpdateInfo } from "../../protocol/mod.ts";
+import { parseTrustedKeys } from "../../protocol/signing.ts";
 import { AgentState } from "../core/agent_state.ts";
 import type { HttpClient } from "../net/http_client.ts";
 import type { Logger } from "../log.ts";
@@ -24,6 +26,10 @@ export interface UpdateContext {
   setState: (state: AgentState) => void;
   freeSpaceFactor: number;
   signal: AbortSignal;
+  /** The running agent's VERSION: a package must be newer. */
+  runningVersion: string;
+  /** Public keys whose signature is accepted (agent/trusted_keys.ts); empty: none required. */
+  trustedKeys: readonly string[];
 }
 
 export function packagePath(paths: AgentPaths, version: string): string {
@@ -83,8 +89,17 @@ export async function runUpdateSteps(ctx: UpdateContext): Promise<void> {
   }
 
   ctx.setState(AgentState.UPDATING_EXTRACTING_UPDATER);
-  step(4, "extracting the updater", { to: updaterDir(paths) });
-  const { launcher } = await extractUpdater(pkg, updaterDir(paths), info.version);
+  step(4, "verifying the package and extracting the updater", { to: updaterDir(paths) });
+  const trustedKeys = await parseTrustedKeys(ctx.trustedKeys);
+  if (trustedKeys.length === 0) {
+    log.warn("This agent has no trusted keys (a development build): signatures are not checked");
+  }
+  const { launcher, signedBy } = await extractUpdater(pkg, updaterDir(paths), {
+    version: info.version,
+    runningVersion: ctx.runningVersion,
+    trustedKeys,
+  });
+  if (signedBy) log.info("Package signature verified", { key_id: signedBy, version: info.version });
 
   ctx.setState(AgentState.UPDATING_PREPARING_SHUTDOWN);
   step(5, "launching the updater", { launcher });
@@ -93,6 +108,7 @@ export async function runUpdateSteps(ctx: UpdateContext): Promise<void> {
     installDir: paths.installDir,
     pidToWait: Deno.pid,
     logDir: paths.logDir,
+    trustedKeys: trustedKeys.map((k) => k.text),
   });
   // Point of no return: the updater waits for this process to exit.
   log.info("Updater started; handing over", { updater_pid: pid, version: info.version });
