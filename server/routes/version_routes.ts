@@ -36,7 +36,9 @@ export function versionRoutes(deps: VersionRouteDeps): Hono<AppEnv> {
 
   app.put("/:versionId", async (c) => {
     const { is_stable } = await readJson(c, SetStabilityRequest);
-    return c.json(await deps.versions.setStable(c.req.param("versionId"), is_stable));
+    const record = await deps.versions.setStable(c.req.param("versionId"), is_stable);
+    deps.logger.info("agent version stable flag set", { version: record.version, is_stable });
+    return c.json(record);
   });
 
   return app;

@@ -146,8 +146,16 @@ export async function receivePackageUpload(
       sha256: temp.sha256,
     });
     return record;
-  } catch (error) {
-    if (error instanceof MultipartError) throw new HttpError(400, "bad_request", error.message);
+  } catch (caught) {
+    const error = caught instanceof MultipartError
+      ? new HttpError(400, "bad_request", caught.message)
+      : caught;
+    if (error instanceof HttpError) {
+      deps.logger.warn("agent version upload rejected", {
+        status: error.status,
+        reason: error.message,
+      });
+    }
     throw error;
   } finally {
     if (tempPath && !stored) await deps.store.remove(tempPath);
