@@ -134,7 +134,7 @@ for (
   });
 }
 
-Deno.test("updater leaves the install untouched and deletes a corrupt package", async () => {
+Deno.test("updater leaves the install untouched, deletes a corrupt package, restarts the old agent", async () => {
   await withInstall("ok", async (t) => {
     const zip = await Deno.readFile(t.pkg);
     zip[Math.floor(zip.length / 2)] ^= 0xff;
@@ -144,7 +144,11 @@ Deno.test("updater leaves the install untouched and deletes a corrupt package", 
 
     const run = await spawnUpdater(updaterArgs(t, await deadPid()));
     assert.equal(run.code, 4, run.stderr);
-    assert.deepEqual(await treeSnapshot(t.install), before);
+    // The old agent exited for the update: it is started again, and only its health file is new.
+    await assertRunningAgent(t.install, "1.0.0");
+    const after = await treeSnapshot(t.install);
+    delete after["agent_health.json"];
+    assert.deepEqual(after, before);
     const result = await readJson(join(t.install, "update_result.json"));
     assert.equal(result?.outcome, "failed");
     assert.equal(result?.error_type, "UpdateExtractionFailed");

@@ -29,7 +29,8 @@ import { installPaths } from "./paths.ts";
 import { waitForPidExit } from "./process.ts";
 import { claimJournal, recoverClaimedJournal } from "./recover.ts";
 import { writeResult } from "./result.ts";
-import { performRollback } from "./rollback.ts";
+import { performRollback, restartAgent } from "./rollback.ts";
+import { SignatureError, type UpdaterKey } from "./signature.ts";
 
 export interface ApplyOptions {
   packagePath: string;
@@ -38,14 +39,22 @@ export interface ApplyOptions {
   logDir: string;
   waitTimeoutMs: number;
   healthTimeoutMs: number;
+  /** From `--trusted-keys`: the package must be signed by one of them. Empty: no check. */
+  trustedKeys: UpdaterKey[];
 }
 
 /** Runs the whole update; returns the exit code. */
 export async function applyUpdate(options: ApplyOptions): Promise<number> {
   const log = await UpdateLog.open(options.logDir);
   const paths = installPaths(options.installDir);
-  log.info(`Hangar updater ${VERSION} (pid ${Deno.pid}) starting: ${JSON.stringify(options)}`);
+  const { trustedKeys, ...shown } = options;
+  log.info(`Hangar updater ${VERSION} (pid ${Deno.pid}) starting: ${JSON.stringify(shown)}`);
   log.info(`Paths: install ${paths.install}, staging ${paths.staging}, backup ${paths.backup}`);
+  log.info(
+    trustedKeys.length > 0
+      ? `Trusted keys: ${trustedKeys.map((k) => k.id).join(", ")}`
+      : "No trusted keys given: the package signature is not checked",
+  );
   const ctx: UpdateContext = {
     paths,
     log,
@@ -60,7 +69,7 @@ export async function applyUpdate(options: ApplyOptions): Promise<number> {
   };
   try {
     const stopped = await waitForOldAgent(ctx, options.pidToWait);
-    return stopped ?? await verifyAndSwap(ctx);
+    return stopped ?? await verifyAndSwap(ctx, trustedKeys);
   } catch (err) {
     log.error(
       `Unexpected failure: ${err instanceof Error ? err.stack : String(err)}. Any journal ` +
@@ -117,7 +126,7 @@ async function waitForOldAgent(ctx: UpdateContext, pid: number): Promise<number 
 }
 
 /** Steps 2 to 4; then 5 and 6. */
-async function verifyAndSwap(ctx: UpdateContext): Promise<number> {
+async function verifyAndSwap(ctx: UpdateContext, trustedKeys: UpdaterKey[]): Promise<number> {
   const { log, paths } = ctx;
   const packagePath = ctx.journal.package_path;
   let manifest: Manifest;
@@ -127,7 +136,10 @@ async function verifyAndSwap(ctx: UpdateContext): Promise<number> {
       // Leftovers of an update that could not clean up; no journal refers to them any more.
       await removePath(paths.staging, loggedRetries(ctx));
       await removePath(paths.backup, loggedRetries(ctx));
-      return await verifyAndExtract(packagePath, paths.staging);
+      return await verifyAndExtract(packagePath, paths.staging, {
+        keys: trustedKeys,
+        installedVersion: ctx.journal.from_version,
+      });
     });
   } catch (err) {
     return await abandonBeforeChanges(ctx, err);
@@ -170,12 +182,14 @@ async function verifyAndSwap(ctx: UpdateContext): Promise<number> {
 }
 
 /**
- * Step 2 failed: the live install was never touched. A corrupt package is
- * deleted so the agent cannot hand it over again and loop.
+ * Step 2 failed: the live install was never touched. A corrupt or untrusted
+ * package is deleted so the agent cannot hand it over again and loop. The old
+ * agent exited in step 1, so it is started again: nothing of the package runs.
  */
 async function abandonBeforeChanges(ctx: UpdateContext, err: unknown): Promise<number> {
   const { log, paths } = ctx;
-  const corrupt = err instanceof PackageError;
+  const untrusted = err instanceof SignatureError;
+  const corrupt = err instanceof PackageError || untrusted;
   await removePath(paths.staging).catch((e) =>
     log.warn(`Cannot remove ${paths.staging}: ${describeError(e)}`)
   );
@@ -190,10 +204,12 @@ async function abandonBeforeChanges(ctx: UpdateContext, err: unknown): Promise<n
   }
   await writeResult(paths.install, "failed", ctx.journal, {
     failed_step: "2-verify",
-    error_type: "UpdateExtractionFailed",
+    error_type: untrusted ? "UpdateSignatureInvalid" : "UpdateExtractionFailed",
     message: describeError(err),
+    ...(untrusted ? { key_id: err.keyId, reason: err.reason } : {}),
   });
   await removeJournal(paths.install);
   log.error(`Update abandoned, nothing was changed: ${describeError(err)}`);
+  await restartAgent(ctx, ctx.journal.from_version, "Restart the old agent");
   return corrupt ? exit.EXIT_PACKAGE_INVALID : exit.EXIT_FAILURE;
 }

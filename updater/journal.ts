@@ -14,13 +14,18 @@ export type StepId = (typeof STEPS)[number] | "rollback";
 export type UpdateErrorType =
   | "UpdateExtractionFailed"
   | "UpdateLaunchFailed"
-  | "UpdateGeneralFailure";
+  | "UpdateGeneralFailure"
+  | "UpdateSignatureInvalid";
 
 /** Why an update is being rolled back. */
 export interface Failure {
   failed_step: StepId;
   error_type: UpdateErrorType;
   message: string;
+  /** UpdateSignatureInvalid only: the key the package claims or was signed with. */
+  key_id?: string | null;
+  /** UpdateSignatureInvalid only: why (`unsigned`, `unknown_key`, `bad_signature`, ...). */
+  reason?: string;
 }
 
 export interface Journal {

@@ -10,10 +10,12 @@ import { applyUpdate } from "./apply.ts";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./exit_codes.ts";
 import { describeError } from "./log.ts";
 import { runRecoverCommand } from "./recover_command.ts";
+import { parseKeys } from "./signature.ts";
 
 export const USAGE = `Usage:
   updater --package-path <zip> --install-dir <dir> --pid-to-wait <pid> --log-dir <dir>
           [--wait-timeout <seconds, default 60>] [--health-timeout <seconds, default 60>]
+          [--trusted-keys <public key>,<public key>...]
   updater --recover --install-dir <dir> [--log-dir <dir>] [--health-timeout <seconds>]
   updater --version`;
 
@@ -24,6 +26,7 @@ const options = {
   "log-dir": { type: "string" },
   "wait-timeout": { type: "string", default: "60" },
   "health-timeout": { type: "string", default: "60" },
+  "trusted-keys": { type: "string", default: "" },
   recover: { type: "boolean" },
   version: { type: "boolean" },
 } as const;
@@ -76,6 +79,9 @@ export async function main(args: string[]): Promise<number> {
       throw new UsageError(`--pid-to-wait must be a process id, got "${pidText}"`);
     }
     const logDir = required(values, "log-dir");
+    const trustedKeys = await parseKeys(values["trusted-keys"]).catch((err) => {
+      throw new UsageError((err as Error).message);
+    });
     return await applyUpdate({
       packagePath,
       installDir,
@@ -83,6 +89,7 @@ export async function main(args: string[]): Promise<number> {
       logDir: isAbsolute(logDir) ? logDir : resolve(logDir),
       waitTimeoutMs: seconds("wait-timeout", values["wait-timeout"]),
       healthTimeoutMs,
+      trustedKeys,
     });
   } catch (err) {
     if (

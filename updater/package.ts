@@ -2,11 +2,14 @@
  * Step 2: verify the package and extract it into the staging folder. The zip is
  * read through a random-access reader over the open file (seek + read), and
  * every file is hashed while it is written, so memory stays flat whatever the
- * package size. Nothing outside the staging folder is written.
+ * package size. Nothing outside the staging folder is written. Given trusted
+ * keys, the manifest's signature is checked before anything else is read, and
+ * any way the package differs from its signed manifest is a SignatureError.
  */
 import { createHash } from "node:crypto";
 import { dirname } from "node:path";
 import { configure, type Entry, type FileEntry, Reader, ZipReader } from "@zip.js/zip.js";
+import semver from "semver";
 import { writeAll } from "./fs_retry.ts";
 import {
   hostPlatform,
@@ -16,6 +19,7 @@ import {
   runsHere,
 } from "./manifest.ts";
 import { isSafeEntryPath, MANIFEST_NAME, nativePath, SIGNATURE_NAME } from "./paths.ts";
+import { SignatureError, type UpdaterKey, verifySignature } from "./signature.ts";
 
 // Workers would need extra permissions in a compiled updater and buy nothing for a few files.
 configure({ useWebWorkers: false });
@@ -59,12 +63,24 @@ class FileRangeReader extends Reader<Deno.FsFile> {
   }
 }
 
+/** What vouches for a package: the agent's keys (none: no signature needed) and what it replaces. */
+export interface PackageTrust {
+  keys: UpdaterKey[];
+  /** The installed manifest's version; with keys, the package must be newer. */
+  installedVersion: string | null;
+}
+
 /**
  * Checks the package at `packagePath` and extracts it into `stagingDir` (which
- * must not exist yet). Returns the manifest; throws PackageError when the
- * package is corrupt, other errors for I/O trouble.
+ * must not exist yet). Returns the manifest; throws SignatureError when the
+ * trusted keys do not vouch for it, PackageError when it is corrupt, other
+ * errors for I/O trouble.
  */
-export async function verifyAndExtract(packagePath: string, stagingDir: string): Promise<Manifest> {
+export async function verifyAndExtract(
+  packagePath: string,
+  stagingDir: string,
+  trust: PackageTrust = { keys: [], installedVersion: null },
+): Promise<Manifest> {
   const file = await Deno.open(packagePath, { read: true });
   const zip = new ZipReader(new FileRangeReader(file, (await file.stat()).size), {
     filenameValidation: "tolerant", // our own rule below gives the clearer message
@@ -73,21 +89,39 @@ export async function verifyAndExtract(packagePath: string, stagingDir: string):
     const entries = await readEntries(zip);
     const manifestEntry = entries.get(MANIFEST_NAME);
     if (!manifestEntry) throw new PackageError("Package has no manifest.json");
-    const manifestText = new TextDecoder().decode(
-      await readSmallBytes(manifestEntry, MAX_MANIFEST_BYTES),
-    );
-    const manifest = parseManifestOrReject(manifestText);
-    checkEntriesAgainstManifest(entries, manifest);
+    const manifestBytes = await readSmallBytes(manifestEntry, MAX_MANIFEST_BYTES);
+    const signatureEntry = entries.get(SIGNATURE_NAME);
+    const signature = signatureEntry
+      ? await readSmallBytes(signatureEntry, MAX_SIGNATURE_BYTES)
+      : null;
+    const keyId = trust.keys.length > 0
+      ? await verifySignature(manifestBytes, signature, trust.keys)
+      : null;
+    const manifest = parseManifestOrReject(new TextDecoder().decode(manifestBytes));
+    const installed = trust.installedVersion;
+    if (keyId && installed && semver.valid(installed) && !semver.gt(manifest.version, installed)) {
+      throw new SignatureError(
+        "downgrade",
+        keyId,
+        `Package version ${manifest.version} is not newer than the installed ${installed}`,
+      );
+    }
     await Deno.mkdir(stagingDir, { recursive: true });
-    for (const listed of manifest.files) {
-      await extractVerified(entries.get(listed.path)!, listed, nativePath(stagingDir, listed.path));
+    try {
+      checkEntriesAgainstManifest(entries, manifest);
+      for (const listed of manifest.files) {
+        const target = nativePath(stagingDir, listed.path);
+        await extractVerified(entries.get(listed.path)!, listed, target);
+      }
+    } catch (err) {
+      // The manifest is signed, so the zip was changed after signing.
+      if (keyId && err instanceof PackageError) {
+        throw new SignatureError("file_mismatch", keyId, err.message);
+      }
+      throw err;
     }
-    await Deno.writeTextFile(nativePath(stagingDir, MANIFEST_NAME), manifestText);
-    const signature = entries.get(SIGNATURE_NAME);
-    if (signature) {
-      const bytes = await readSmallBytes(signature, MAX_SIGNATURE_BYTES);
-      await Deno.writeFile(nativePath(stagingDir, SIGNATURE_NAME), bytes);
-    }
+    await Deno.writeFile(nativePath(stagingDir, MANIFEST_NAME), manifestBytes);
+    if (signature) await Deno.writeFile(nativePath(stagingDir, SIGNATURE_NAME), signature);
     if (Deno.build.os !== "windows") {
       for (const entry of new Set([manifest.agent, manifest.updater])) {
         await Deno.chmod(nativePath(stagingDir, entry), 0o755);
@@ -216,7 +250,7 @@ async function streamEntry(
   return bytes;
 }
 
-async function readSmallBytes(entry: FileEntry, limit: number): Promise<Uint8Array> {
+async function readSmallBytes(entry: FileEntry, limit: number): Promise<Uint8Array<ArrayBuffer>> {
   const chunks: Uint8Array[] = [];
   const length = await streamEntry(entry, limit, (chunk) => {
     chunks.push(chunk.slice());

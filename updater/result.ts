@@ -30,6 +30,7 @@ export async function writeResult(
     failed_step: failure.failed_step,
     error_type: failure.error_type,
     message: failure.message,
+    ...(failure.reason ? { key_id: failure.key_id ?? null, reason: failure.reason } : {}),
     finished_at: new Date().toISOString(),
   };
   await writeFileAtomic(join(installDir, RESULT_NAME), JSON.stringify(result, null, 2));
