@@ -1,9 +1,17 @@
 /**
  * Starts a real Hangar server process (`deno run server/main.ts`) for tests,
  * with its own temporary DATA_DIR (or the given one), on a free port, and
- * signs in as its admin. Uses DATABASE_URL only when the caller passes it.
+ * signs in as its admin.
+ *
+ * The database: `env.DATABASE_URL` when the caller gives one ("" for the
+ * embedded PGlite); else, when the test run has DATABASE_URL (CI), a fresh
+ * database of its own on that server, so parallel tests never share data; else
+ * PGlite. The fresh database's URL is kept in DATA_DIR, so a server started
+ * again on the same data dir finds the same data.
  */
+import { join } from "node:path";
 import type { AgentVersionRecord, ComputerError, ComputerSummary } from "../../protocol/mod.ts";
+import { createTestDatabase, NO_POSTGRES, type TestDatabase } from "./postgres.ts";
 
 export interface StartServerOptions {
   env?: Record<string, string>;
@@ -27,6 +35,24 @@ export interface TestServer {
 export const ADMIN_USERNAME = "admin";
 export const ADMIN_PASSWORD = "test-password-123";
 const SERVER_MAIN = new URL("../../server/main.ts", import.meta.url).pathname;
+const DATABASE_MARKER = ".test-database-url";
+
+/** Picks the database for a server on `dataDir`; `created` is set when this call made it. */
+async function chooseDatabase(
+  dataDir: string,
+  env: Record<string, string> | undefined,
+): Promise<{ url: string; created: TestDatabase | null }> {
+  if (env && "DATABASE_URL" in env) return { url: env.DATABASE_URL, created: null };
+  if (NO_POSTGRES) return { url: "", created: null };
+  const marker = join(dataDir, DATABASE_MARKER);
+  try {
+    return { url: (await Deno.readTextFile(marker)).trim(), created: null };
+  } catch {
+    const created = await createTestDatabase();
+    await Deno.writeTextFile(marker, created.url);
+    return { url: created.url, created };
+  }
+}
 
 function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -58,6 +84,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
   const ownsDataDir = options.dataDir === undefined;
   const port = options.port ?? freePort();
   const url = `http://127.0.0.1:${port}`;
+  const database = await chooseDatabase(dataDir, options.env);
   let child: Deno.ChildProcess;
   let output = "";
 
@@ -72,6 +99,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
         ADMIN_PASSWORD,
         LOG_REQUESTS: "0",
         ...options.env,
+        DATABASE_URL: database.url,
       },
       stdout: "piped",
       stderr: "piped",
@@ -124,7 +152,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
     output: () => output,
     async stop() {
       await kill();
-      if (ownsDataDir) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+      if (ownsDataDir) {
+        await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+        await database.created?.drop();
+      }
     },
     async restart() {
       await kill();
