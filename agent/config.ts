@@ -21,6 +21,7 @@ export const AgentConfig = z.looseObject({
   ws_reconnect_max_s: z.number().positive().default(60),
   /** Cap of the retry backoff for undelivered error reports and failed checks, in seconds. */
   retry_max_s: z.number().positive().default(300),
+  failed_version_retry_s: z.number().nonnegative().default(6 * 3600),
   /** Free disk space needed before an update, as a multiple of the package size. */
   min_free_space_factor: z.number().positive().default(3),
   /** Most error reports kept while the server cannot be reached. */

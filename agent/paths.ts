@@ -8,6 +8,8 @@ export interface AgentPaths {
   lock: string;
   health: string;
   updateResult: string;
+  /** The version whose update last failed here (kept in config/, which updates never move). */
+  failedUpdate: string;
   /** The download and staging area of updates. */
   updateDir: string;
 }
@@ -20,6 +22,7 @@ export function agentPaths(installDir: string): AgentPaths {
     lock: join(installDir, "agent.lock"),
     health: join(installDir, "agent_health.json"),
     updateResult: join(installDir, "update_result.json"),
+    failedUpdate: join(installDir, "config", "failed_update.json"),
     updateDir: join(installDir, "_update"),
   };
 }

@@ -4,8 +4,10 @@
  * A 1.1.0 package is built, then its agent.js is replaced by a program that
  * exits with code 3 at start (manifest re-hashed, zip rebuilt) — a release
  * whose agent cannot run. Marked stable, the updater must roll back, 1.0.0
- * must run again, and the failed update must appear in the computer's errors.
- * The admin then pulls the release, and 1.0.0 keeps running.
+ * must run again, and the failed update must appear in the computer's errors
+ * once: the restarted 1.0.0 agent skips the version that failed on it instead
+ * of installing it again in a loop. The admin then pulls the release, and
+ * 1.0.0 keeps running.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -44,6 +46,24 @@ Deno.test({
         assert.match(error.error_message, /code 3/);
       });
 
+      await t.step("the rolled-back agent does not install the broken version again", async () => {
+        await withLogs(
+          agent,
+          waitFor("the skip in the agent log", async () => {
+            const log = await agent.agentLog();
+            return log.includes("Update to 1.1.0 skipped: it failed here before")
+              ? true
+              : undefined;
+          }, 30_000),
+        );
+        // Give a second attempt the time it would need to show up.
+        await new Promise((r) => setTimeout(r, 3_000));
+        const failures = (await getComputerErrors(server, agent.computerId))
+          .filter((e) => e.error_type === "UpdateLaunchFailed");
+        assert.equal(failures.length, 1);
+        assert.equal(await agent.exists("_update_journal.json"), false);
+      });
+
       await t.step("after the release is pulled, 1.0.0 runs again and stays", async () => {
         await markStable(server, record.id, false);
         // Settled: one live 1.0.0 agent and no updater at work, for 3 s in a row (an
@@ -67,9 +87,6 @@ Deno.test({
         assert.equal(await agent.exists("update_result.json"), false, "reported and removed");
         const computer = await waitForComputer(server, agent.computerId, "online", (c) => c.online);
         assert.equal(computer.agent_version, "1.0.0");
-        const failures = (await getComputerErrors(server, agent.computerId))
-          .filter((e) => e.error_type === "UpdateLaunchFailed");
-        console.log(`failed attempts at the broken 1.1.0 before it was pulled: ${failures.length}`);
       });
     } finally {
       await e2e.close();

@@ -18,6 +18,7 @@ import { HttpClient } from "../net/http_client.ts";
 import { WSClient } from "../net/ws_client.ts";
 import type { Outbox } from "../outbox.ts";
 import type { AgentPaths } from "../paths.ts";
+import { blockingFailure, recordFailedUpdate } from "../update/failed_update.ts";
 import { cleanUpFailedUpdate, runUpdateSteps } from "../update/run_update.ts";
 import { UpdateError } from "../update/update_error.ts";
 import { AgentState, StateMachine } from "./agent_state.ts";
@@ -163,6 +164,15 @@ export class Agent {
       this.#log.info("Update ignored: not newer", { offered: info.version, running: VERSION });
       return;
     }
+    const retryMs = this.#o.config.get("failed_version_retry_s") * 1000;
+    const failed = await blockingFailure(this.#o.paths.failedUpdate, info.version, retryMs);
+    if (failed) {
+      this.#log.warn(`Update to ${info.version} skipped: it failed here before`, {
+        ...failed,
+        retry_after: new Date(Date.parse(failed.failed_at) + retryMs).toISOString(),
+      });
+      return;
+    }
     this.setState(AgentState.UPDATING_STARTING);
     try {
       await runUpdateSteps({
@@ -291,6 +301,15 @@ export class Agent {
       ? result.message
       : `Update from ${result.from_version} to ${result.to_version} did not complete`;
     this.#log.warn("Last update did not succeed; reporting it", result);
+    if (typeof result.to_version === "string" && result.to_version !== VERSION) {
+      await recordFailedUpdate(this.#o.paths.failedUpdate, {
+        version: result.to_version,
+        failed_at: typeof result.finished_at === "string"
+          ? result.finished_at
+          : new Date().toISOString(),
+        error_type: type,
+      });
+    }
     // The id comes from the file, so a crash before the removal cannot report it twice.
     const reportId = "update-result-" +
       createHash("sha256").update(text).digest("hex").slice(0, 32);
