@@ -94,6 +94,9 @@ export async function bootServer(config: Config, logger: Logger): Promise<Runnin
     url,
     port: addr.port,
     database: db.kind === "postgres" ? "postgres (DATABASE_URL)" : `embedded (${config.dataDir})`,
+    package_signatures: config.trustedKeys
+      ? `required (${config.trustedKeys.split(",").length} TRUSTED_KEYS)`
+      : "not checked (TRUSTED_KEYS unset)",
   });
   return {
     url,

@@ -3,6 +3,7 @@
  * ConfigError naming the variable; `main.ts` prints it as one line and exits.
  */
 import { join, resolve } from "node:path";
+import { decodePublicKey } from "../protocol/signing.ts";
 
 export interface Config {
   port: number;
@@ -16,6 +17,7 @@ export interface Config {
   packageMaxBytes: number;
   maxConcurrentDownloads: number;
   sessionHours: number;
+  /** TRUSTED_KEYS: comma-separated public keys uploads must be signed with; null: no check. */
   trustedKeys: string | null;
   logRequests: boolean;
 }
@@ -64,6 +66,18 @@ function readUrl(env: Record<string, string | undefined>, name: string): string 
   return raw;
 }
 
+function readKeys(env: Record<string, string | undefined>, name: string): string | null {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return null;
+  const keys = raw.split(",").map((k) => k.trim()).filter((k) => k !== "");
+  try {
+    keys.forEach(decodePublicKey);
+  } catch (error) {
+    throw new ConfigError(name, (error as Error).message);
+  }
+  return keys.join(",");
+}
+
 /** Reads the configuration from `env` (defaults to the process environment). */
 export function loadConfig(env: Record<string, string | undefined> = Deno.env.toObject()): Config {
   const dataDir = resolve(env.DATA_DIR || "./data");
@@ -85,7 +99,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     packageMaxBytes,
     maxConcurrentDownloads: readInt(env, "MAX_CONCURRENT_DOWNLOADS", 500, 1, 1_000_000),
     sessionHours: readInt(env, "SESSION_HOURS", 12, 1, 24 * 365),
-    trustedKeys: env.TRUSTED_KEYS || null,
+    trustedKeys: readKeys(env, "TRUSTED_KEYS"),
     logRequests: logRequests !== "0" && logRequests !== "false",
   };
 }

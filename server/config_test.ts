@@ -19,6 +19,7 @@ Deno.test("loadConfig names the variable when a value is bad", async (t) => {
     [{ DATABASE_URL: "mysql://x@y/z" }, "DATABASE_URL", /postgres:\/\//],
     [{ JWT_SECRET: "short" }, "JWT_SECRET", /at least 32/],
     [{ PACKAGE_MAX_BYTES: "-1" }, "PACKAGE_MAX_BYTES", /whole number/],
+    [{ TRUSTED_KEYS: "hangar-ed25519:abc" }, "TRUSTED_KEYS", /base64 of 32 bytes/],
   ];
   for (const [env, variable, message] of cases) {
     await t.step(`${variable}=${Object.values(env)[0]}`, () => {
@@ -30,4 +31,11 @@ Deno.test("loadConfig names the variable when a value is bad", async (t) => {
       });
     });
   }
+});
+
+Deno.test("loadConfig reads TRUSTED_KEYS as a comma-separated list of public keys", () => {
+  const key = `hangar-ed25519:${btoa("k".repeat(32))}`;
+  assert.equal(loadConfig({}).trustedKeys, null);
+  assert.equal(loadConfig({ TRUSTED_KEYS: " " }).trustedKeys, null);
+  assert.equal(loadConfig({ TRUSTED_KEYS: ` ${key} ,, ${key}` }).trustedKeys, `${key},${key}`);
 });

@@ -14,12 +14,14 @@ export interface AgentVersionRow {
   is_stable: boolean;
   file_path: string;
   file_size: number;
+  /** The id of the trusted key that signed the package, or null when none was checked. */
+  signed_by: string | null;
   created_at: string;
   updated_at: string;
 }
 
 const COLUMNS = `id::text AS id, version, checksum_sha256, download_url, notes, is_stable,
-  file_path, file_size, created_at, updated_at`;
+  file_path, file_size, signed_by, created_at, updated_at`;
 
 function toAgentVersion(row: Record<string, unknown>): AgentVersionRow {
   return {
@@ -37,6 +39,7 @@ export interface NewAgentVersion {
   notes: string | null;
   filePath: string;
   fileSize: number;
+  signedBy: string | null;
 }
 
 /** Inserts a version; returns null when the version already exists (also under a race). */
@@ -45,8 +48,9 @@ export async function insertAgentVersion(
   input: NewAgentVersion,
 ): Promise<AgentVersionRow | null> {
   const rows = await db.query(
-    `INSERT INTO agent_versions (version, checksum_sha256, download_url, notes, file_path, file_size)
-     VALUES ($1, $2, $3, $4, $5, $6)
+    `INSERT INTO agent_versions
+       (version, checksum_sha256, download_url, notes, file_path, file_size, signed_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (version) DO NOTHING RETURNING ${COLUMNS}`,
     [
       input.version,
@@ -55,6 +59,7 @@ export async function insertAgentVersion(
       input.notes,
       input.filePath,
       input.fileSize,
+      input.signedBy,
     ],
   );
   return rows[0] ? toAgentVersion(rows[0]) : null;
@@ -88,7 +93,7 @@ export async function setAgentVersionStable(
        updated_at = CASE WHEN v.is_stable <> $2 THEN now() ELSE v.updated_at END
      FROM old WHERE v.id = old.id
      RETURNING v.id::text AS id, v.version, v.checksum_sha256, v.download_url, v.notes,
-       v.is_stable, v.file_path, v.file_size, v.created_at, v.updated_at,
+       v.is_stable, v.file_path, v.file_size, v.signed_by, v.created_at, v.updated_at,
        old.is_stable AS was_stable`,
     [id, isStable],
   );

@@ -1,6 +1,7 @@
 /** `/api/admin/agents/versions`: upload a package, list versions, set the stable flag. */
 import { Hono } from "hono";
 import { SetStabilityRequest } from "../../protocol/mod.ts";
+import { parseTrustedKeys } from "../../protocol/signing.ts";
 import type { AppEnv } from "../env.ts";
 import type { Logger } from "../log.ts";
 import type { AgentVersions } from "../services/agent_versions.ts";
@@ -12,7 +13,7 @@ export interface VersionRouteDeps {
   versions: AgentVersions;
   packages: PackageStore;
   logger: Logger;
-  config: { packageMaxBytes: number };
+  config: { packageMaxBytes: number; trustedKeys: string | null };
 }
 
 export function versionRoutes(deps: VersionRouteDeps): Hono<AppEnv> {
@@ -28,6 +29,8 @@ export function versionRoutes(deps: VersionRouteDeps): Hono<AppEnv> {
       versions: deps.versions,
       logger: deps.logger,
       maxBytes: deps.config.packageMaxBytes,
+      // Checked at start-up by loadConfig; parsing again costs a hash per key.
+      trustedKeys: await parseTrustedKeys(deps.config.trustedKeys ?? ""),
     });
     return c.json(record, 201);
   });

@@ -35,6 +35,8 @@ export interface ReceivedPackage {
   tempPath: string;
   sha256: string;
   size: number;
+  /** The id of the trusted key whose signature was verified; null when none was checked. */
+  signedBy: string | null;
 }
 
 export function toVersionRecord(row: AgentVersionRow): AgentVersionRecord {
@@ -46,6 +48,7 @@ export function toVersionRecord(row: AgentVersionRow): AgentVersionRecord {
     notes: row.notes,
     is_stable: row.is_stable,
     file_size: row.file_size,
+    signed_by: row.signed_by,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -130,6 +133,7 @@ export class AgentVersions {
           notes: input.notes,
           filePath: fileName,
           fileSize: input.size,
+          signedBy: input.signedBy,
         });
         if (!inserted) {
           const name = clash?.version ?? input.version;

@@ -4,6 +4,8 @@ import { TextReader, ZipWriter } from "@zip.js/zip.js";
 import { makePackage, type MakePackageOptions } from "../../tests/helpers/make_package.ts";
 import { HttpError } from "../errors.ts";
 import { checkPackage } from "./package_check.ts";
+import { parseTrustedKeys } from "../../protocol/signing.ts";
+import { makeSignedPackage, newSigningKey } from "../../tests/helpers/signing.ts";
 
 const FILES = { agent: "#!/bin/sh\necho agent\n", updater: "#!/bin/sh\necho updater\n" };
 
@@ -20,7 +22,8 @@ Deno.test("checkPackage returns the manifest of a good package", async () => {
   try {
     const path = join(dir, "p.zip");
     await makePackage({ version: "1.2.0", files: FILES }, path);
-    const manifest = await checkPackage(path, "1.2.0");
+    const { manifest, signedBy } = await checkPackage(path, "1.2.0");
+    assert.equal(signedBy, null, "no keys given: no signature checked");
     assert.equal(manifest.version, "1.2.0");
     assert.deepEqual(manifest.files.map((f) => f.path), ["agent", "updater"]);
   } finally {
@@ -75,6 +78,55 @@ Deno.test("checkPackage rejects bad packages with a message naming the problem",
           assert.match(e.message, message);
           return true;
         });
+      });
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("checkPackage with trusted keys accepts their signature and refuses the rest", async (t) => {
+  const dir = await Deno.makeTempDir();
+  const key = await newSigningKey();
+  const stranger = await newSigningKey();
+  const keys = await parseTrustedKeys([key.publicKey]);
+  const options = { version: "1.0.0", files: FILES };
+  try {
+    await t.step("a package signed by a trusted key: signedBy is its id", async () => {
+      const path = join(dir, "good.zip");
+      await makeSignedPackage(options, path, key);
+      assert.equal((await checkPackage(path, "1.0.0", keys)).signedBy, key.keyId);
+    });
+    const refusals: [string, (path: string) => Promise<unknown>, RegExp][] = [
+      [
+        "unsigned",
+        (p) => makePackage(options, p),
+        /\(unsigned\): The package has no manifest\.sig/,
+      ],
+      [
+        "signed by an unknown key",
+        (p) => makeSignedPackage(options, p, stranger),
+        new RegExp(`\\(unknown_key\\): .*key ${stranger.keyId}, which is not trusted`),
+      ],
+      [
+        "manifest edited after signing",
+        (p) =>
+          makeSignedPackage(options, p, key, (o) => ({
+            ...o,
+            manifestOverride: (m) => ({ ...m, platform: "windows-x64" }),
+          })),
+        new RegExp(`\\(bad_signature\\): .*key ${key.keyId}`),
+      ],
+    ];
+    for (const [name, make, message] of refusals) {
+      await t.step(`refuses a package ${name} with 400`, async () => {
+        const path = join(dir, `${name}.zip`);
+        await make(path);
+        const error = await checkPackage(path, "1.0.0", keys).catch((e) => e);
+        assert.ok(error instanceof HttpError, String(error));
+        assert.equal(error.status, 400);
+        assert.match(error.message, message);
+        assert.match(error.message, new RegExp(`signed by ${key.keyId} \\(TRUSTED_KEYS\\)`));
       });
     }
   } finally {

@@ -1,11 +1,13 @@
 /**
  * `POST /api/admin/agents/versions`: reads the multipart body as a stream,
  * writing the file to a temp file under DATA_DIR while hashing it in the same
- * pass, then checks the package and stores it. Every rejection (bad field,
- * bad package, too large, duplicate) removes the temp file and writes no row.
+ * pass, then checks the package (and its signature, when TRUSTED_KEYS is set)
+ * and stores it. Every rejection (bad field, bad package, bad signature, too
+ * large, duplicate) removes the temp file and writes no row.
  */
 import { createHash } from "node:crypto";
 import { type AgentVersionRecord, SemverString } from "../../protocol/mod.ts";
+import type { TrustedKey } from "../../protocol/signing.ts";
 import { HttpError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { boundaryOf, MultipartError, parseMultipart, readPartText } from "../storage/multipart.ts";
@@ -23,6 +25,8 @@ export interface UploadDeps {
   versions: AgentVersions;
   logger: Logger;
   maxBytes: number;
+  /** TRUSTED_KEYS: packages must be signed by one of them. Empty: signatures are not checked. */
+  trustedKeys: readonly TrustedKey[];
 }
 
 export interface UploadRequest {
@@ -129,13 +133,14 @@ export async function receivePackageUpload(
     }
     if (version === null) throw new HttpError(400, "validation_failed", "version is required");
     if (temp === null) throw new HttpError(400, "validation_failed", "file is required");
-    const manifest = await checkPackage(temp.path, version);
+    const { manifest, signedBy } = await checkPackage(temp.path, version, deps.trustedKeys);
     const record = await deps.versions.create({
       version,
       notes,
       tempPath: temp.path,
       sha256: temp.sha256,
       size: temp.size,
+      signedBy,
     });
     stored = true;
     deps.logger.info("agent version uploaded", {
@@ -144,6 +149,7 @@ export async function receivePackageUpload(
       file: record.download_url,
       size: temp.size,
       sha256: temp.sha256,
+      signed_by: signedBy,
     });
     return record;
   } catch (caught) {
