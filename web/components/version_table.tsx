@@ -1,4 +1,4 @@
-/** The uploaded versions, newest first, with their stable flag and checksum. */
+/** The uploaded versions, newest first, with their stable flag, checksum and signer. */
 import type { AgentVersionRecord } from "../../protocol/schemas.ts";
 import { formatBytes, formatDateTime, shortHash } from "../format.ts";
 import { CopyButton } from "./copy_button.tsx";
@@ -20,6 +20,7 @@ export function VersionTable(props: VersionTableProps) {
           <th scope="col">Version</th>
           <th scope="col">Size</th>
           <th scope="col">SHA-256</th>
+          <th scope="col">Signature</th>
           <th scope="col">Notes</th>
           <th scope="col">Uploaded</th>
           <th scope="col">
@@ -38,6 +39,22 @@ export function VersionTable(props: VersionTableProps) {
               <code class="hash" title={v.checksum_sha256}>{shortHash(v.checksum_sha256)}</code>
               {" "}
               <CopyButton value={v.checksum_sha256} label={`Copy the SHA-256 of ${v.version}`} />
+            </td>
+            <td data-label="Signature">
+              {v.signed_by
+                ? (
+                  <span class="signed-by">
+                    signed by <code class="key-id">{v.signed_by}</code>
+                  </span>
+                )
+                : (
+                  <span
+                    class="muted"
+                    title="The server has no TRUSTED_KEYS, so it checks no signature"
+                  >
+                    not checked
+                  </span>
+                )}
             </td>
             <td data-label="Notes" class="notes">{v.notes || <span class="muted">—</span>}</td>
             <td data-label="Uploaded">
