@@ -7,6 +7,8 @@ import { dirname, join } from "node:path";
 import { buildPackage, type BuiltPackage, refreshManifest, zipPackage } from "./build_package.ts";
 import { cmdLauncher } from "./build_portable.ts";
 import { hashFile } from "./manifest.ts";
+import { generateSigningKey } from "./signing_key.ts";
+import { parseTrustedKeys, verifyManifestSignature } from "../../protocol/signing.ts";
 import { extractZip, listZip } from "./zip.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -132,6 +134,44 @@ Deno.test("zipPackage puts manifest.sig after manifest.json, is reproducible; re
     // The same files and time give the same zip, byte for byte.
     await new Promise((r) => setTimeout(r, 2_100)); // past zip's 2-second time resolution
     assert.deepEqual(await zipPackage(pkg, join(dir, "again.zip"), modified), first);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("buildPackage with a signing key writes manifest.sig and builds the keys into the agent", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const { key } = await generateSigningKey();
+    const { key: next } = await generateSigningKey();
+    const built = await buildPackage({
+      root: ROOT,
+      version: "1.2.4",
+      target: "portable",
+      outDir: dir,
+      signingKey: key,
+      trustedKeys: [next.publicKey],
+    });
+    assert.equal(built.signedBy, key.keyId);
+    assert.deepEqual(built.trustedKeys, [key.publicKey, next.publicKey]);
+    const entries = (await listZip(built.zipPath)).map((e) => e.path);
+    assert.deepEqual(entries.slice(0, 2), ["manifest.json", "manifest.sig"]);
+
+    const install = join(dir, "install");
+    await extractZip(built.zipPath, install);
+    const manifest = await Deno.readFile(join(install, "manifest.json"));
+    const sig = await Deno.readFile(join(install, "manifest.sig"));
+    const result = await verifyManifestSignature(
+      manifest,
+      sig,
+      await parseTrustedKeys([key.publicKey]),
+    );
+    assert.deepEqual(result, { ok: true, keyId: key.keyId });
+    // The bundled agent carries both keys; the working tree still carries none.
+    const agentJs = await Deno.readTextFile(join(install, "agent.js"));
+    assert.ok(agentJs.includes(key.publicKey) && agentJs.includes(next.publicKey));
+    const tree = await Deno.readTextFile(join(ROOT, "agent/trusted_keys.ts"));
+    assert.match(tree, /TRUSTED_KEYS: readonly string\[\] = \[\];/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
