@@ -1,0 +1,99 @@
+/**
+ * The commands the load process answers (see `load_process.ts` for the wire):
+ * each scenario drives simulated agents through them step by step.
+ */
+import { percentile } from "../report.ts";
+import { Fleet } from "./fleet.ts";
+import { downloadMany, measureRate } from "./http_load.ts";
+import { sleep } from "./pool.ts";
+import { encodeGet } from "./raw_http.ts";
+import { Stampede } from "./stampede.ts";
+import { compareVerify } from "./verify.ts";
+
+let fleet: Fleet | null = null;
+let stampede: Stampede | null = null;
+
+function needFleet(): Fleet {
+  if (!fleet) throw new Error("no fleet: call enroll first");
+  return fleet;
+}
+
+export const commands = {
+  /** Enrolls `count` agents on `server`. */
+  enroll(a: { server: string; token: string; count: number; concurrency: number }) {
+    fleet = new Fleet(a.server);
+    return fleet.enroll(a.token, a.count, a.concurrency);
+  },
+
+  /** Opens the WebSocket of every enrolled agent. */
+  connect(a: { concurrency: number }) {
+    return needFleet().connect(a.concurrency);
+  },
+
+  /** Keeps the sockets open for `ms`; reports the ones that closed. */
+  async hold(a: { ms: number }) {
+    const f = needFleet();
+    const deadline = Date.now() + a.ms;
+    while (Date.now() < deadline) await sleep(Math.min(500, deadline - Date.now()));
+    return { open: f.openCount(), drops: f.drops };
+  },
+
+  /** Waits until every open socket got the new-version event; times from `t0` (wall ms). */
+  async awaitEvents(a: { t0: number; timeoutMs: number }) {
+    const f = needFleet();
+    const expected = f.openCount();
+    const deadline = Date.now() + a.timeoutMs;
+    while (f.received() < expected && Date.now() < deadline) await sleep(20);
+    const delays = [...f.eventAt].filter((t) => !Number.isNaN(t)).map((t) => t - a.t0);
+    f.resetEvents();
+    return {
+      expected,
+      received: delays.length,
+      p50_ms: percentile(delays, 50),
+      p99_ms: percentile(delays, 99),
+      max_ms: delays.length ? Math.max(...delays) : NaN,
+    };
+  },
+
+  /** Requests to `path` for `ms`; with `agentAuth`, as the enrolled agents in turn. */
+  rate(
+    a: { path: string; concurrency: number; ms: number; expectStatus: number; agentAuth: boolean },
+  ) {
+    const f = needFleet();
+    const url = new URL(a.path, f.serverUrl);
+    const requests = a.agentAuth
+      ? f.creds.map((_, i) => encodeGet(url, f.headers(i)))
+      : [encodeGet(url, {})];
+    return measureRate(url, a.ms, a.concurrency, a.expectStatus, (worker, n) => {
+      return requests[(n * a.concurrency + worker) % requests.length];
+    });
+  },
+
+  /** `count` downloads of `url`, `concurrency` at once, with the first agent's headers. */
+  downloads(a: { url: string; count: number; concurrency: number; bytes: number }) {
+    const f = needFleet();
+    return downloadMany(a.url, f.headers(0), a.count, a.concurrency, a.bytes);
+  },
+
+  /** Arms the stampede: from now on a new-version event starts each agent's update. */
+  stampedeArm(a: { probes: number }) {
+    stampede = new Stampede(needFleet(), a.probes);
+    return Promise.resolve({ armed: true });
+  },
+
+  stampedeFinish(a: { t0: number; timeoutMs: number }) {
+    if (!stampede) throw new Error("stampede not armed");
+    return stampede.finish(a.t0, a.timeoutMs);
+  },
+
+  verify(a: { path: string; rounds: number }) {
+    return compareVerify(a.path, a.rounds);
+  },
+
+  async closeAll(_: Record<string, never>) {
+    await fleet?.closeAll();
+    return { closed: true };
+  },
+};
+
+export type Commands = typeof commands;

@@ -1,0 +1,91 @@
+/**
+ * `deno task bench [--quick] [scenario ...]`: runs the fleet-scale scenarios
+ * (all of them when none is named), each with its own server process and load
+ * process. Every figure is printed as one JSON line on stdout as soon as it is
+ * measured, then all of them as a table next to their targets. Exits 1 when a
+ * scenario fails to run; a missed target is reported, not an error.
+ */
+import { parseArgs } from "node:util";
+import { progress, Report } from "./report.ts";
+import { type Context, FULL, QUICK, type Scenario } from "./scenario.ts";
+import { SCENARIOS } from "./scenarios/mod.ts";
+
+const USAGE = `Usage: deno task bench [--quick] [--agents N] [scenario ...]
+Scenarios: ${SCENARIOS.map((s) => s.name).join(", ")} (default: all, in this order)
+  --quick     a short run (1,000 agents, seconds per phase, smaller files)
+  --agents N  override the number of WebSocket agents
+  --profile   record the server's CPU in each measured phase (.cpuprofile + top functions)
+Set BENCH_DATABASE_URL=postgres://... to run each server on a fresh PostgreSQL database.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: "boolean", default: false },
+      agents: { type: "string" },
+      profile: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+    allowPositionals: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const unknown = positionals.filter((p) => !SCENARIOS.some((s) => s.name === p));
+  if (unknown.length > 0) {
+    console.error(`Unknown scenario "${unknown[0]}"\n${USAGE}`);
+    return 2;
+  }
+  const chosen: Scenario[] = positionals.length === 0
+    ? SCENARIOS
+    : SCENARIOS.filter((s) => positionals.includes(s.name));
+  const scale = { ...(values.quick ? QUICK : FULL) };
+  if (values.agents !== undefined) scale.agents = Number(values.agents);
+  if (!Number.isInteger(scale.agents) || scale.agents < 1) {
+    console.error(`--agents must be a positive whole number, got "${values.agents}"`);
+    return 2;
+  }
+
+  const ctx: Context = {
+    scale,
+    report: new Report(),
+    workDir: await Deno.makeTempDir({ prefix: "hangar-bench-" }),
+    profileDir: values.profile
+      ? await Deno.makeTempDir({ prefix: "hangar-bench-profiles-" })
+      : null,
+  };
+  const cpu = (await Deno.readTextFile("/proc/cpuinfo")).match(/model name\s*:\s*(.*)/)?.[1];
+  progress(
+    `${scale.quick ? "quick" : "full"} run on ${navigator.hardwareConcurrency} CPUs (${cpu}), ` +
+      `${
+        (Deno.systemMemoryInfo().total / 1024 ** 3).toFixed(1)
+      } GiB RAM, Deno ${Deno.version.deno}`,
+  );
+  let failed = 0;
+  try {
+    for (const scenario of chosen) {
+      progress(`scenario ${scenario.name}`);
+      const started = performance.now();
+      try {
+        await scenario.run(ctx);
+      } catch (error) {
+        failed++;
+        progress(`scenario ${scenario.name} FAILED: ${(error as Error).stack ?? error}`);
+      }
+      progress(
+        `scenario ${scenario.name} took ${((performance.now() - started) / 1000).toFixed(0)} s`,
+      );
+    }
+  } finally {
+    await Deno.remove(ctx.workDir, { recursive: true }).catch(() => {});
+  }
+  console.log(`\n${ctx.report.table()}`);
+  const missed = ctx.report.figures.filter((f) => f.ok === false).length;
+  console.log(
+    `\n${ctx.report.figures.length} figures, ${missed} missed targets, ${failed} scenarios failed`,
+  );
+  return failed > 0 ? 1 : 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,77 @@
+/**
+ * The OS settings the scenarios need, set by the bench itself rather than by
+ * hand: a file-descriptor limit for the server and load processes (raised in
+ * the `sh -c 'ulimit -n N; exec ...'` that starts them), and the few kernel
+ * settings that cap how many loopback connections can be open and opened.
+ */
+import { progress } from "./report.ts";
+
+/** The soft and hard RLIMIT_NOFILE of this process (children start with the same). */
+export async function fileLimits(): Promise<{ soft: number; hard: number }> {
+  const text = await Deno.readTextFile("/proc/self/limits");
+  const match = /^Max open files\s+(\S+)\s+(\S+)/m.exec(text);
+  const parse = (v: string | undefined) => v === undefined || v === "unlimited" ? 1 << 20 : +v;
+  return { soft: parse(match?.[1]), hard: parse(match?.[2]) };
+}
+
+/**
+ * The descriptor limit to start children with: `wanted`, capped by the hard
+ * limit (raising the hard limit needs CAP_SYS_RESOURCE, which a container's
+ * root may lack). Throws when even the hard limit is below `needed`.
+ */
+export async function childFileLimit(needed: number, wanted = 65_536): Promise<number> {
+  const { hard } = await fileLimits();
+  if (hard < needed) {
+    throw new Error(
+      `The hard open-file limit is ${hard}, below the ${needed} this scenario needs; ` +
+        `raise it (ulimit -Hn, or LimitNOFILE in the container/service) or run with fewer agents`,
+    );
+  }
+  return Math.min(wanted, hard);
+}
+
+async function readSysctl(path: string): Promise<string | null> {
+  try {
+    return (await Deno.readTextFile(path)).trim();
+  } catch {
+    return null;
+  }
+}
+
+async function writeSysctl(path: string, value: string, why: string): Promise<void> {
+  try {
+    await Deno.writeTextFile(path, value);
+    progress(`set ${path} = ${value} (${why})`);
+  } catch (error) {
+    progress(`cannot set ${path} = ${value} (${why}): ${(error as Error).message}; continuing`);
+  }
+}
+
+/**
+ * Raises the kernel settings `connections` loopback connections need, where
+ * they are lower: the listen backlog (a burst of connects), the ephemeral
+ * port range (each client socket takes a port) and the system-wide file limit.
+ * Never lowers anything.
+ */
+export async function ensureKernelSettings(connections: number): Promise<void> {
+  const backlog = await readSysctl("/proc/sys/net/core/somaxconn");
+  if (backlog !== null && +backlog < 4096) {
+    await writeSysctl("/proc/sys/net/core/somaxconn", "4096", "listen backlog for connect bursts");
+  }
+  const range = await readSysctl("/proc/sys/net/ipv4/ip_local_port_range");
+  if (range !== null) {
+    const [low, high] = range.split(/\s+/).map(Number);
+    // Twice the agents: sockets of the previous scenario may still be in TIME_WAIT.
+    if (high - low < connections * 2 + 1000) {
+      await writeSysctl(
+        "/proc/sys/net/ipv4/ip_local_port_range",
+        "1024\t65535",
+        `${connections} client sockets need ephemeral ports`,
+      );
+    }
+  }
+  const fileMax = await readSysctl("/proc/sys/fs/file-max");
+  if (fileMax !== null && +fileMax < connections * 4) {
+    await writeSysctl("/proc/sys/fs/file-max", String(connections * 4), "system-wide open files");
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * downloads: many agents download one package at once. Aggregate throughput
+ * of `GET /api/agent/agent-packages/:file` (agent auth, the download cap,
+ * ETag and Range handling) against a plain `Deno.serve` streaming the same
+ * file from its own process, alternating plain/Hangar twice; and the
+ * server's peak resident memory while it streams (VmHWM, reset first).
+ */
+import { makeBenchPackage } from "../packages.ts";
+import { freePort, MiB, spawnDeno } from "../process.ts";
+import { progress } from "../report.ts";
+import { type Context, enroll, figure, withProcesses } from "../scenario.ts";
+import { uploadPackage } from "../server.ts";
+
+const NAME = "downloads";
+const PLAIN_SERVER = new URL("../plain_file_server.ts", import.meta.url).pathname;
+
+export async function runDownloads(ctx: Context): Promise<void> {
+  const { downloads, downloadMiB } = ctx.scale;
+  const pkg = await makeBenchPackage(ctx.workDir, "1.1.0", downloadMiB * MiB);
+  await withProcesses(ctx, { connections: downloads }, async (p) => {
+    const { record } = await uploadPackage(p.server, pkg.path, "1.1.0");
+    await enroll(p, 1);
+    await p.server.restart();
+    const idle = (await p.server.memory()).rss;
+    const port = freePort();
+    const plain = spawnDeno({
+      args: ["run", "--allow-all", PLAIN_SERVER, pkg.path, String(port)],
+      nofile: 4096,
+    });
+    try {
+      await waitForListening(port);
+      const urls = {
+        plain: `http://127.0.0.1:${port}/package.zip`,
+        hangar: new URL(record.download_url, p.server.url).href,
+      };
+      const rates = { plain: [] as number[], hangar: [] as number[] };
+      let peak = 0;
+      for (let round = 0; round < 2; round++) {
+        for (const kind of ["plain", "hangar"] as const) {
+          if (kind === "hangar") await p.server.resetPeak();
+          const r = await p.load.call("downloads", {
+            url: urls[kind],
+            count: downloads,
+            concurrency: downloads,
+            bytes: pkg.size,
+          }, 30 * 60_000);
+          if (r.failed > 0) {
+            throw new Error(`${kind}: ${r.failed} downloads failed: ${r.last_error}`);
+          }
+          if (kind === "hangar") peak = Math.max(peak, (await p.server.memory()).hwm);
+          progress(`${kind} round ${round + 1}: ${r.mib_per_s.toFixed(0)} MiB/s`);
+          rates[kind].push(r.mib_per_s);
+        }
+      }
+      const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+      figure(ctx, NAME, {
+        name: "throughput_vs_plain",
+        value: mean(rates.hangar) / mean(rates.plain),
+        unit: "ratio",
+        target: { op: ">=", limit: 0.8 },
+        note: `${downloads} concurrent x ${(pkg.size / MiB).toFixed(0)} MiB`,
+      });
+      figure(ctx, NAME, {
+        name: "throughput",
+        value: mean(rates.hangar),
+        unit: "MiB/s",
+        baseline: mean(rates.plain),
+      });
+      figure(ctx, NAME, {
+        name: "server_peak_rss",
+        value: peak / MiB,
+        unit: "MiB",
+        target: { op: "<=", limit: 200 },
+        note: `idle ${(idle / MiB).toFixed(0)} MiB before the downloads`,
+      });
+    } finally {
+      await plain.stop();
+    }
+  });
+}
+
+async function waitForListening(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw new Error(`The plain file server did not listen on ${port} in 10 s`);
+}

@@ -1,0 +1,19 @@
+/** The scenarios in the order a full run takes them. */
+import type { Scenario } from "../scenario.ts";
+import { runCheckUpdate } from "./check_update.ts";
+import { runConnections } from "./connections.ts";
+import { runDownloads } from "./downloads.ts";
+import { runFanout } from "./fanout.ts";
+import { runStampede } from "./stampede.ts";
+import { runUpload } from "./upload.ts";
+import { runVerify } from "./verify.ts";
+
+export const SCENARIOS: Scenario[] = [
+  { name: "connections", run: runConnections },
+  { name: "fanout", run: runFanout },
+  { name: "check_update", run: runCheckUpdate },
+  { name: "downloads", run: runDownloads },
+  { name: "upload", run: runUpload },
+  { name: "verify", run: runVerify },
+  { name: "stampede", run: runStampede },
+];

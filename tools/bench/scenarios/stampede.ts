@@ -1,0 +1,69 @@
+/**
+ * stampede: the whole connected fleet hears "new version" at once. Each
+ * simulated agent calls check_update and downloads the 1 MiB package the way
+ * the agent does (503 + Retry-After honoured with jitter, at most 8 attempts);
+ * probes keep timing check_update throughout. Every agent must finish, none
+ * may give up, and check_update's p99 must stay under 200 ms in every second.
+ */
+import { makeBenchPackage } from "../packages.ts";
+import { MiB } from "../process.ts";
+import { progress } from "../report.ts";
+import { connect, type Context, enroll, figure, wallMs, withProcesses } from "../scenario.ts";
+import { markStable, uploadPackage } from "../server.ts";
+
+const NAME = "stampede";
+const PROBES = 4;
+
+export async function runStampede(ctx: Context): Promise<void> {
+  const n = ctx.scale.agents;
+  const pkg = await makeBenchPackage(ctx.workDir, "1.1.0", MiB);
+  // Room for the fleet's sockets plus the downloads in flight.
+  await withProcesses(ctx, { connections: n + 5_000 }, async (p) => {
+    const { record } = await uploadPackage(p.server, pkg.path, "1.1.0");
+    await enroll(p, n);
+    await connect(p, n);
+    await p.load.call("stampedeArm", { probes: PROBES }, 10_000);
+    const t0 = wallMs();
+    await markStable(p.server, record.id);
+    progress(`${record.version} marked stable; ${n} agents updating`);
+    const r = await p.load.call("stampedeFinish", { t0, timeoutMs: 15 * 60_000 }, 16 * 60_000);
+    progress(
+      `${r.completed} completed, ${r.failed} failed (${r.first_failure}), ${r.busy_replies} busy ` +
+        `replies, last done after ${(r.done_max_ms / 1000).toFixed(1)} s`,
+    );
+    figure(ctx, NAME, {
+      name: "downloads_completed",
+      value: r.completed,
+      unit: "agents",
+      target: { op: ">=", limit: n },
+      note: `${(pkg.size / MiB).toFixed(1)} MiB package`,
+    });
+    figure(ctx, NAME, {
+      name: "downloads_failed",
+      value: r.failed,
+      unit: "agents",
+      target: { op: "<=", limit: 0 },
+      note: r.first_failure,
+    });
+    figure(ctx, NAME, {
+      name: "check_update_worst_second_p99",
+      value: r.worst_second_check_p99_ms,
+      unit: "ms",
+      target: { op: "<=", limit: 200 },
+      note: `${r.checks} checks; p99 over the whole run ${r.check_p99_ms.toFixed(1)} ms`,
+    });
+    figure(ctx, NAME, {
+      name: "all_downloaded_after",
+      value: r.done_max_ms / 1000,
+      unit: "s",
+      note: `median agent done after ${(r.done_p50_ms / 1000).toFixed(1)} s`,
+    });
+    figure(ctx, NAME, {
+      name: "busy_replies",
+      value: r.busy_replies,
+      unit: "503s",
+      note: `most attempts by one agent: ${r.max_attempts} of 8`,
+    });
+    await p.load.call("closeAll", {}, 60_000);
+  });
+}
