@@ -18,7 +18,12 @@ import { HttpClient } from "../net/http_client.ts";
 import { WSClient } from "../net/ws_client.ts";
 import type { Outbox } from "../outbox.ts";
 import type { AgentPaths } from "../paths.ts";
-import { blockingFailure, recordFailedUpdate } from "../update/failed_update.ts";
+import {
+  blocksVersion,
+  type FailedUpdate,
+  readFailedUpdate,
+  recordFailedUpdate,
+} from "../update/failed_update.ts";
 import { cleanUpFailedUpdate, runUpdateSteps } from "../update/run_update.ts";
 import { UpdateError } from "../update/update_error.ts";
 import { AgentState, StateMachine } from "./agent_state.ts";
@@ -45,6 +50,8 @@ export class Agent {
   #failedChecks = 0;
   #checkRunning = false;
   #healthWritten = false;
+  /** A version that failed here before and is skipped for a while (config/failed_update.json). */
+  #failedUpdate: FailedUpdate | null = null;
   #stopping: Promise<void> | null = null;
   readonly #abort = new AbortController();
 
@@ -84,6 +91,7 @@ export class Agent {
       config.get("outbox_max_reports"),
       config.get("retry_max_s") * 1000,
     );
+    this.#failedUpdate = await readFailedUpdate(paths.failedUpdate);
     await this.#reportLastUpdateResult();
     if (config.get("ws_enabled")) {
       this.#ws = new WSClient({
@@ -165,11 +173,10 @@ export class Agent {
       return;
     }
     const retryMs = this.#o.config.get("failed_version_retry_s") * 1000;
-    const failed = await blockingFailure(this.#o.paths.failedUpdate, info.version, retryMs);
-    if (failed) {
+    if (blocksVersion(this.#failedUpdate, info.version, retryMs)) {
       this.#log.warn(`Update to ${info.version} skipped: it failed here before`, {
-        ...failed,
-        retry_after: new Date(Date.parse(failed.failed_at) + retryMs).toISOString(),
+        ...this.#failedUpdate,
+        retry_after: new Date(Date.parse(this.#failedUpdate.failed_at) + retryMs).toISOString(),
       });
       return;
     }
@@ -302,13 +309,13 @@ export class Agent {
       : `Update from ${result.from_version} to ${result.to_version} did not complete`;
     this.#log.warn("Last update did not succeed; reporting it", result);
     if (typeof result.to_version === "string" && result.to_version !== VERSION) {
-      await recordFailedUpdate(this.#o.paths.failedUpdate, {
+      this.#failedUpdate = await recordFailedUpdate(this.#o.paths.failedUpdate, {
         version: result.to_version,
         failed_at: typeof result.finished_at === "string"
           ? result.finished_at
           : new Date().toISOString(),
         error_type: type,
-      });
+      }) ?? this.#failedUpdate;
     }
     // The id comes from the file, so a crash before the removal cannot report it twice.
     const reportId = "update-result-" +
