@@ -7,7 +7,11 @@
  */
 import { join } from "node:path";
 import type { ComputerSummary } from "../../protocol/mod.ts";
-import { buildPackage, type BuiltPackage } from "../../tools/release/build_package.ts";
+import {
+  type BuildOptions,
+  buildPackage,
+  type BuiltPackage,
+} from "../../tools/release/build_package.ts";
 import { AgentInstall, type InstallOptions } from "./install_agent.ts";
 import { createTestDatabase, NO_POSTGRES, type TestDatabase } from "./postgres.ts";
 import { listComputers, startServer, type TestServer, waitFor } from "./server_process.ts";
@@ -20,12 +24,18 @@ export interface E2E {
   agent: AgentInstall;
   /** The built packages by version; the first one is installed. */
   packages: Record<string, BuiltPackage>;
+  /** The server's Postgres database, or null for its embedded one under `server.dataDir`. */
+  databaseUrl: string | null;
   close(): Promise<void>;
 }
 
 export interface E2EOptions extends InstallOptions {
   prefix: string;
   versions: string[];
+  /** More build options for every package (a signing key, trusted keys). */
+  build?: Pick<BuildOptions, "signingKey" | "trustedKeys">;
+  /** More environment for the server (e.g. TRUSTED_KEYS). */
+  serverEnv?: Record<string, string>;
 }
 
 export async function setUpE2E(options: E2EOptions): Promise<E2E> {
@@ -47,13 +57,16 @@ export async function setUpE2E(options: E2EOptions): Promise<E2E> {
         version,
         target: "portable",
         outDir: join(work, "dist"),
+        ...options.build,
       });
     }
     // A database of its own per server: the stable version is global to a database,
     // and these tests run in parallel. A fresh one on DATABASE_URL's Postgres when
     // there is one (as in CI), else the embedded database.
     database = NO_POSTGRES ? null : await createTestDatabase();
-    server = await startServer({ env: { DATABASE_URL: database?.url ?? "" } });
+    server = await startServer({
+      env: { ...options.serverEnv, DATABASE_URL: database?.url ?? "" },
+    });
     const first = options.versions[0];
     agent = await AgentInstall.create(packages[first].zipPath, server, options);
     agent.start();
@@ -62,7 +75,7 @@ export async function setUpE2E(options: E2EOptions): Promise<E2E> {
     if (options.config?.ws_enabled !== false) {
       await waitForComputer(server, agent.computerId, "online", (c) => c.online);
     }
-    return { work, server, agent, packages, close };
+    return { work, server, agent, packages, databaseUrl: database?.url ?? null, close };
   } catch (error) {
     await close();
     throw error;

@@ -70,7 +70,8 @@ export class AgentInstall {
       await Deno.chmod(join(dir, entry), 0o755);
     }
     const enroll = await new Deno.Command(join(dir, manifest.agent), {
-      args: ["enroll", "--server", server.url, "--token", server.enrollmentToken],
+      // `--token=` form: a generated token may start with "-", which parseArgs takes for an option.
+      args: ["enroll", "--server", server.url, `--token=${server.enrollmentToken}`],
       env,
       stdout: "piped",
       stderr: "piped",

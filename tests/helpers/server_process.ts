@@ -28,8 +28,11 @@ export interface TestServer {
   /** The server's combined output so far (JSON log lines). */
   output(): string;
   stop(): Promise<void>;
-  /** Stops and starts the process again on the same port and data dir. */
-  restart(): Promise<void>;
+  /**
+   * Stops and starts the process again on the same port and data dir; runs
+   * `whileStopped` in between (e.g. to write its embedded database).
+   */
+  restart(whileStopped?: () => Promise<void>): Promise<void>;
 }
 
 export const ADMIN_USERNAME = "admin";
@@ -157,8 +160,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
         await database.created?.drop();
       }
     },
-    async restart() {
+    async restart(whileStopped?: () => Promise<void>) {
       await kill();
+      await whileStopped?.();
       await spawn();
     },
   };
