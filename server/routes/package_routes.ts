@@ -85,6 +85,16 @@ export function packageRoutes(deps: PackageRouteDeps): Hono<AppEnv> {
         release();
         return c.body(null, status, headers);
       }
+      const served = (c.env as Partial<Deno.ServeHandlerInfo> | undefined)?.completed;
+      if (slice.end === size - 1 && served) {
+        // To the end of the file (every download and every resume): the file's own
+        // stream, which Deno sends from Rust without a round trip through JS per
+        // chunk (tools/bench downloads: ~0.55 -> ~0.93 of a plain Deno.serve). The
+        // slot frees when the response is delivered or the client goes away.
+        await file.seek(slice.start, Deno.SeekMode.Start);
+        served.then(release, release);
+        return c.body(file.readable, status, headers);
+      }
       return c.body(fileRangeStream(file, slice, release), status, headers);
     } catch (error) {
       try {
