@@ -11,6 +11,22 @@ export interface AgentSocket {
   close(code?: number, reason?: string): void;
 }
 
+/** How a broadcast to many agents is paced. */
+export interface WavePacing {
+  /** Sockets sent to at once. */
+  size: number;
+  /** Pause between waves. */
+  intervalMs: number;
+}
+
+/**
+ * 1,000 sockets every 50 ms: 10,000 agents all hear of a new version within
+ * half a second (tools/bench fanout), yet their check_update and download
+ * requests arrive spread out rather than in one burst (tools/bench stampede),
+ * and no single turn of the event loop writes to the whole fleet.
+ */
+export const DEFAULT_WAVES: WavePacing = { size: 1000, intervalMs: 50 };
+
 export class AgentHub {
   /** This instance's id in presence announcements. */
   readonly instance = crypto.randomUUID();
@@ -20,7 +36,13 @@ export class AgentHub {
   #onChange: ((computerId: string) => void)[] = [];
   #onLocal: ((computerId: string, connectedHere: boolean) => void)[] = [];
 
-  constructor(private readonly now: () => number = Date.now) {}
+  /** Timers of broadcasts still going out in waves; closeAll cancels them. */
+  #waves = new Set<ReturnType<typeof setTimeout>>();
+
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly pacing: WavePacing = DEFAULT_WAVES,
+  ) {}
 
   add(computerId: string, socket: AgentSocket): void {
     const wasOnline = this.isOnline(computerId);
@@ -110,25 +132,39 @@ export class AgentHub {
     this.#onLocal.push(fn);
   }
 
-  /** Sends `message` to every agent connected here; returns how many sockets it reached. */
+  /**
+   * Sends `message` to every agent connected here, `pacing.size` sockets at a
+   * time: the first wave now, the next ones `pacing.intervalMs` apart. Returns
+   * how many sockets it goes to.
+   */
   broadcast(message: WsMessage): number {
     const data = JSON.stringify(message);
-    let sent = 0;
-    for (const set of this.#sockets.values()) {
-      for (const socket of set) {
+    const sockets: AgentSocket[] = [];
+    for (const set of this.#sockets.values()) for (const socket of set) sockets.push(socket);
+    const { size, intervalMs } = this.pacing;
+    const sendWave = (from: number) => {
+      for (const socket of sockets.slice(from, from + size)) {
         try {
           socket.send(data);
-          sent++;
         } catch {
           // A socket closing right now; its close handler removes it.
         }
       }
-    }
-    return sent;
+      if (from + size >= sockets.length) return;
+      const timer = setTimeout(() => {
+        this.#waves.delete(timer);
+        sendWave(from + size);
+      }, intervalMs);
+      this.#waves.add(timer);
+    };
+    sendWave(0);
+    return sockets.length;
   }
 
   /** Closes every socket here (shutting down); agents reconnect to another instance. */
   closeAll(code = 1001, reason = "Server shutting down"): void {
+    for (const timer of this.#waves) clearTimeout(timer);
+    this.#waves.clear();
     for (const set of this.#sockets.values()) {
       for (const socket of set) {
         try {

@@ -61,3 +61,28 @@ Deno.test("AgentHub trusts another instance's announcement until it expires", ()
   hub.applyPresence("other", [], ["pc2"], 90_000);
   assert.equal(hub.isOnline("pc2"), false, "an explicit offline counts at once");
 });
+
+Deno.test("AgentHub broadcasts to a large fleet in waves, all of it in the end", async () => {
+  const hub = new AgentHub(Date.now, { size: 2, intervalMs: 30 });
+  const sentAt: number[] = [];
+  const start = performance.now();
+  for (let i = 0; i < 5; i++) {
+    hub.add(`pc-${i}`, { send: () => void sentAt.push(performance.now() - start), close() {} });
+  }
+  assert.equal(hub.broadcast({ event: "x", payload: {} }), 5);
+  assert.equal(sentAt.length, 2, "the first wave goes out at once");
+  for (let i = 0; i < 100 && sentAt.length < 5; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(sentAt.length, 5, "every socket is reached in the end");
+  assert.ok(sentAt[2] >= 28 && sentAt[3] >= 28, `second wave at ${sentAt[2]} ms, not before 30`);
+  assert.ok(sentAt[4] >= 58, `third wave at ${sentAt[4]} ms, not before 60`);
+});
+
+Deno.test("AgentHub.closeAll cancels waves still to go", async () => {
+  const hub = new AgentHub(Date.now, { size: 1, intervalMs: 20 });
+  const sockets = Array.from({ length: 3 }, () => socket());
+  sockets.forEach((s, i) => hub.add(`pc-${i}`, s));
+  hub.broadcast({ event: "x", payload: {} });
+  hub.closeAll();
+  await new Promise((r) => setTimeout(r, 60));
+  assert.deepEqual(sockets.map((s) => s.sent.length), [1, 0, 0]);
+});
