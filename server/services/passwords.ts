@@ -42,8 +42,15 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 
-/** A random secret of `bytes` bytes, URL-safe base64. */
+/**
+ * A random secret of `bytes` bytes, URL-safe base64, starting with a letter or
+ * digit: a token that starts with "-" reads as an option on a command line
+ * (`agent enroll --token -abc`).
+ */
 export function randomSecret(bytes = 32): string {
-  return b64(crypto.getRandomValues(new Uint8Array(bytes)))
-    .replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+  while (true) {
+    const secret = b64(crypto.getRandomValues(new Uint8Array(bytes)))
+      .replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+    if (/^[A-Za-z0-9]/.test(secret)) return secret;
+  }
 }

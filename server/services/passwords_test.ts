@@ -12,8 +12,9 @@ Deno.test("hashPassword salts each hash and verifyPassword accepts only the righ
   assert.equal(await verifyPassword("correct horse", "garbage"), false);
 });
 
-Deno.test("randomSecret gives distinct URL-safe strings", () => {
+Deno.test("randomSecret gives distinct URL-safe strings that never start like an option", () => {
   const a = randomSecret(32);
   assert.match(a, /^[A-Za-z0-9_-]{43}$/);
   assert.notEqual(a, randomSecret(32));
+  for (let i = 0; i < 2000; i++) assert.match(randomSecret(6), /^[A-Za-z0-9][A-Za-z0-9_-]{7}$/);
 });
