@@ -25,16 +25,18 @@ export interface Figure {
 
 export type FigureInput = Omit<Figure, "scenario" | "ok">;
 
-/** Collects a scenario's figures; `add` prints each as one JSON line on stdout. */
+/** Collects a scenario's figures; `add` prints each as one JSON line on stdout (unless `quiet`). */
 export class Report {
   readonly figures: Figure[] = [];
+
+  constructor(private readonly quiet = false) {}
 
   add(scenario: string, input: FigureInput): Figure {
     const figure: Figure = { scenario, ...input, value: round(input.value) };
     if (input.baseline !== undefined) figure.baseline = round(input.baseline);
     if (input.target) figure.ok = meets(figure.value, input.target);
     this.figures.push(figure);
-    console.log(JSON.stringify(figure));
+    if (!this.quiet) console.log(JSON.stringify(figure));
     return figure;
   }
 

@@ -6,12 +6,14 @@ import { percentile } from "../report.ts";
 import { Fleet } from "./fleet.ts";
 import { downloadMany, measureRate } from "./http_load.ts";
 import { sleep } from "./pool.ts";
+import { Probe } from "./probe.ts";
 import { encodeGet } from "./raw_http.ts";
 import { Stampede } from "./stampede.ts";
 import { compareVerify } from "./verify.ts";
 
 let fleet: Fleet | null = null;
 let stampede: Stampede | null = null;
+let probe: Probe | null = null;
 
 function needFleet(): Fleet {
   if (!fleet) throw new Error("no fleet: call enroll first");
@@ -76,14 +78,25 @@ export const commands = {
   },
 
   /** Arms the stampede: from now on a new-version event starts each agent's update. */
-  stampedeArm(a: { probes: number }) {
-    stampede = new Stampede(needFleet(), a.probes);
+  stampedeArm(_: Record<string, never>) {
+    stampede = new Stampede(needFleet());
     return Promise.resolve({ armed: true });
   },
 
   stampedeFinish(a: { t0: number; timeoutMs: number }) {
     if (!stampede) throw new Error("stampede not armed");
     return stampede.finish(a.t0, a.timeoutMs);
+  },
+
+  /** Every enrolled agent starts asking `path` in a loop, pausing `pauseMs` between requests. */
+  probeStart(a: { path: string; pauseMs: number }) {
+    probe = new Probe(needFleet(), a.path, a.pauseMs);
+    return Promise.resolve({ probing: true });
+  },
+
+  probeStop(a: { t0: number }) {
+    if (!probe) throw new Error("no probe running");
+    return probe.stop(a.t0);
   },
 
   verify(a: { path: string; rounds: number }) {

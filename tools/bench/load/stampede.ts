@@ -1,13 +1,15 @@
 /**
  * The stampede, agent side: when `agent:new_version_available` arrives each
  * simulated agent does what the real one does (check_update, then download
- * the package it names, honouring 503 + Retry-After), while probes keep
- * timing check_update for the whole run.
+ * the package it names, honouring 503 + Retry-After). The agents' own
+ * check_update latencies are kept; steady probes run in another process
+ * (probe.ts).
  */
 import { percentile } from "../report.ts";
 import type { Fleet } from "./fleet.ts";
 import { downloadLikeAgent } from "./http_load.ts";
 import { Semaphore, sleep, wallMs } from "./pool.ts";
+import { worstWindowP99 } from "./probe.ts";
 
 /**
  * The load process holds a WebSocket per agent; its descriptor limit leaves
@@ -20,16 +22,22 @@ export class Stampede {
   #failures: string[] = [];
   #busy = 0;
   #maxAttempts = 0;
-  /** [wall ms, latency ms] of every check_update, the agents' own and the probes'. */
+  /** [wall ms, latency ms] of every check_update the agents made. */
   #checks: [number, number][] = [];
-  #probing = true;
-  #probes: Promise<void>[] = [];
   #limit = new Semaphore(MAX_IN_FLIGHT);
+  /** The longest this process's event loop was late for a 100 ms timer: its own queueing. */
+  #maxLagMs = 0;
+  #lagTimer: ReturnType<typeof setInterval>;
 
-  constructor(private readonly fleet: Fleet, probes: number) {
+  constructor(private readonly fleet: Fleet) {
     this.#doneAt = new Float64Array(fleet.creds.length).fill(NaN);
     fleet.onNewVersion = (agent) => void this.#update(agent);
-    for (let p = 0; p < probes; p++) this.#probes.push(this.#probe());
+    let last = performance.now();
+    this.#lagTimer = setInterval(() => {
+      const now = performance.now();
+      this.#maxLagMs = Math.max(this.#maxLagMs, now - last - 100);
+      last = now;
+    }, 100);
   }
 
   async #checkUpdate(agent: number) {
@@ -64,23 +72,14 @@ export class Stampede {
     }
   }
 
-  async #probe(): Promise<void> {
-    while (this.#probing) {
-      const agent = Math.floor(Math.random() * this.fleet.creds.length);
-      await this.#limit.run(() => this.#checkUpdate(agent)).catch(() => {});
-      await sleep(20);
-    }
-  }
-
   /** Waits until every agent finished or failed (or `timeoutMs`), then sums up from `t0`. */
   async finish(t0: number, timeoutMs: number) {
     const deadline = Date.now() + timeoutMs;
     const settled = () =>
       this.#doneAt.filter((t) => !Number.isNaN(t)).length + this.#failures.length;
     while (settled() < this.#doneAt.length && Date.now() < deadline) await sleep(200);
-    this.#probing = false;
-    await Promise.all(this.#probes);
     this.fleet.onNewVersion = null;
+    clearInterval(this.#lagTimer);
     const done = [...this.#doneAt].filter((t) => !Number.isNaN(t)).map((t) => t - t0);
     const during = this.#checks.filter(([at]) => at >= t0);
     return {
@@ -93,24 +92,10 @@ export class Stampede {
       done_p50_ms: percentile(done, 50),
       done_max_ms: done.length ? Math.max(...done) : NaN,
       checks: during.length,
+      check_p50_ms: percentile(during.map(([, ms]) => ms), 50),
       check_p99_ms: percentile(during.map(([, ms]) => ms), 99),
+      load_loop_lag_max_ms: this.#maxLagMs,
       worst_second_check_p99_ms: worstWindowP99(during, 1000),
     };
   }
-}
-
-/** The highest p99 over consecutive `windowMs` windows (windows with under 20 samples skipped). */
-function worstWindowP99(samples: [number, number][], windowMs: number): number {
-  const windows = new Map<number, number[]>();
-  for (const [at, ms] of samples) {
-    const key = Math.floor(at / windowMs);
-    const values = windows.get(key);
-    if (values) values.push(ms);
-    else windows.set(key, [ms]);
-  }
-  let worst = 0;
-  for (const values of windows.values()) {
-    if (values.length >= 20) worst = Math.max(worst, percentile(values, 99));
-  }
-  return worst;
 }

@@ -5,6 +5,7 @@ import { runConnections } from "./connections.ts";
 import { runDownloads } from "./downloads.ts";
 import { runFanout } from "./fanout.ts";
 import { runStampede } from "./stampede.ts";
+import { runUpdate } from "./update.ts";
 import { runUpload } from "./upload.ts";
 import { runVerify } from "./verify.ts";
 
@@ -16,4 +17,5 @@ export const SCENARIOS: Scenario[] = [
   { name: "upload", run: runUpload },
   { name: "verify", run: runVerify },
   { name: "stampede", run: runStampede },
+  { name: "update", run: runUpdate },
 ];

@@ -1,0 +1,114 @@
+/**
+ * One real agent for the update scenario, installed the way an operator would:
+ * unzip a portable package built by the release tool, `agent enroll`, then
+ * `agent run` as a child process. After an update the running agent is a
+ * process the updater started; `stop` finds every process whose command line
+ * names the install dir and stops it by PID.
+ */
+import { join } from "node:path";
+import { PackageManifest } from "../../protocol/mod.ts";
+import { extractZip } from "../release/zip.ts";
+
+export class AgentInstall {
+  #first: Deno.ChildProcess | null = null;
+
+  private constructor(readonly dir: string, readonly env: Record<string, string>) {}
+
+  /** Unzips `zipPath` into a new temp dir and enrolls it with the server at `url`. */
+  static async create(
+    zipPath: string,
+    url: string,
+    enrollmentToken: string,
+  ): Promise<AgentInstall> {
+    const dir = await Deno.makeTempDir({ prefix: "hangar-bench-agent-" });
+    const env = { HANGAR_DENO: Deno.execPath(), NO_COLOR: "1" };
+    await extractZip(zipPath, dir);
+    const manifest = PackageManifest.parse(
+      JSON.parse(await Deno.readTextFile(join(dir, "manifest.json"))),
+    );
+    for (const entry of [manifest.agent, manifest.updater]) {
+      await Deno.chmod(join(dir, entry), 0o755);
+    }
+    const enroll = await new Deno.Command(join(dir, manifest.agent), {
+      // `--token=`: a generated token may start with "-", which an option parser would take.
+      args: ["enroll", "--server", url, `--token=${enrollmentToken}`],
+      env,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!enroll.success) {
+      await Deno.remove(dir, { recursive: true });
+      throw new Error(`agent enroll failed: ${new TextDecoder().decode(enroll.stderr)}`);
+    }
+    return new AgentInstall(dir, env);
+  }
+
+  async agentId(): Promise<string> {
+    return JSON.parse(await Deno.readTextFile(join(this.dir, "config", "config.json"))).agent_id;
+  }
+
+  start(): void {
+    this.#first = new Deno.Command(join(this.dir, "agent"), {
+      args: ["run"],
+      env: this.env,
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+  }
+
+  /** The version in `agent_health.json` (written once the agent is up and authenticated). */
+  async healthVersion(): Promise<string | null> {
+    try {
+      return JSON.parse(await Deno.readTextFile(join(this.dir, "agent_health.json"))).version;
+    } catch {
+      return null;
+    }
+  }
+
+  logs(): Promise<string> {
+    const read = (name: string) =>
+      Deno.readTextFile(join(this.dir, "logs", name)).catch(() => "(none)");
+    return Promise.all([read("agent.log"), read("updater.log")])
+      .then(([agent, updater]) => `--- agent.log\n${agent}\n--- updater.log\n${updater}`);
+  }
+
+  /** PIDs of live processes whose command line names this install dir (agents, updaters). */
+  processes(): number[] {
+    const pids: number[] = [];
+    for (const entry of Deno.readDirSync("/proc")) {
+      const pid = Number(entry.name);
+      if (!Number.isInteger(pid) || pid === Deno.pid) continue;
+      try {
+        const cmdline = Deno.readTextFileSync(`/proc/${pid}/cmdline`);
+        const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+        const zombie = stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
+        if (cmdline.includes(this.dir) && !zombie) pids.push(pid);
+      } catch {
+        // exited while we looked
+      }
+    }
+    return pids;
+  }
+
+  /** Stops every process of this install (SIGTERM, then SIGKILL after 5 s) and removes it. */
+  async stop(): Promise<void> {
+    const signal = (name: Deno.Signal) => {
+      for (const pid of this.processes()) {
+        try {
+          Deno.kill(pid, name);
+        } catch {
+          // already gone
+        }
+      }
+    };
+    signal("SIGTERM");
+    const deadline = Date.now() + 5_000;
+    while (this.processes().length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    signal("SIGKILL");
+    if (this.#first) await this.#first.status;
+    await Deno.remove(this.dir, { recursive: true }).catch(() => {});
+  }
+}

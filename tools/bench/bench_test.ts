@@ -1,0 +1,44 @@
+/**
+ * Keeps the bench harness from rotting: runs the stampede scenario (a real
+ * server process, a load process of 20 simulated agents that enroll, hold
+ * WebSockets, get the new-version event, check and download; a probe
+ * process) and the verify scenario at a tiny scale, and checks the figures.
+ * Not a benchmark: no target is asserted.
+ */
+import assert from "node:assert/strict";
+import { Report } from "./report.ts";
+import { type Context, QUICK } from "./scenario.ts";
+import { runStampede } from "./scenarios/stampede.ts";
+import { runVerify } from "./scenarios/verify.ts";
+
+Deno.test("bench scenarios run end to end at a tiny scale", async (t) => {
+  const ctx: Context = {
+    scale: { ...QUICK, agents: 20, verifyMiB: 2 },
+    report: new Report(true),
+    workDir: await Deno.makeTempDir({ prefix: "hangar-bench-test-" }),
+    profileDir: null,
+  };
+  const figure = (scenario: string, name: string) => {
+    const found = ctx.report.figures.find((f) => f.scenario === scenario && f.name === name);
+    assert.ok(found, `no ${scenario}/${name} figure`);
+    return found;
+  };
+  try {
+    await t.step("stampede: every agent downloads the new version", async () => {
+      await runStampede(ctx);
+      assert.equal(figure("stampede", "downloads_completed").value, 20);
+      assert.equal(figure("stampede", "downloads_failed").value, 0);
+      assert.ok(Number.isFinite(figure("stampede", "check_update_worst_second_p99").value));
+    });
+    await t.step("verify: both checks hash the file", async () => {
+      await runVerify(ctx);
+      assert.ok(figure("verify", "agent_check_speed").value > 0);
+    });
+    await t.step("the table shows every figure", () => {
+      const table = ctx.report.table();
+      for (const f of ctx.report.figures) assert.match(table, new RegExp(`\\| ${f.name} `));
+    });
+  } finally {
+    await Deno.remove(ctx.workDir, { recursive: true });
+  }
+});
