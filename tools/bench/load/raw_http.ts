@@ -11,6 +11,8 @@ const HEADER_END = new TextEncoder().encode("\r\n\r\n");
 export interface RawReply {
   status: number;
   bodyBytes: number;
+  /** The body, when asked for (`keepBody`). */
+  body: Uint8Array | null;
 }
 
 /** The bytes of a GET request to `url` with `headers`, on a kept-alive connection. */
@@ -40,7 +42,7 @@ export class RawHttpConnection {
   }
 
   /** Sends one request and reads its whole reply. */
-  async request(bytes: Uint8Array): Promise<RawReply> {
+  async request(bytes: Uint8Array, keepBody = false): Promise<RawReply> {
     for (let done = 0; done < bytes.length;) done += await this.conn.write(bytes.subarray(done));
     let end;
     while ((end = indexOfHeaderEnd(this.#buf, this.#have)) < 0) await this.#fill();
@@ -54,9 +56,10 @@ export class RawHttpConnection {
     const total = end + HEADER_END.length + bodyBytes;
     if (total > this.#buf.length) throw new Error(`Reply of ${total} bytes is too large`);
     while (this.#have < total) await this.#fill();
+    const body = keepBody ? this.#buf.slice(total - bodyBytes, total) : null;
     this.#buf.copyWithin(0, total, this.#have);
     this.#have -= total;
-    return { status, bodyBytes };
+    return { status, bodyBytes, body };
   }
 
   close(): void {

@@ -10,6 +10,7 @@ import type { Fleet } from "./fleet.ts";
 import { downloadLikeAgent } from "./http_load.ts";
 import { Semaphore, sleep, wallMs } from "./pool.ts";
 import { worstWindowP99 } from "./probe.ts";
+import { encodeGet, RawHttpConnection } from "./raw_http.ts";
 
 /**
  * The load process holds a WebSocket per agent; its descriptor limit leaves
@@ -40,16 +41,22 @@ export class Stampede {
     }, 100);
   }
 
+  /** check_update on a new connection, as an agent that checks once an hour makes it. */
   async #checkUpdate(agent: number) {
+    const url = new URL("/api/agent/check_update?current_version=1.0.0", this.fleet.serverUrl);
     const started = performance.now();
-    const res = await fetch(
-      `${this.fleet.serverUrl}/api/agent/check_update?current_version=1.0.0`,
-      { headers: this.fleet.headers(agent), signal: AbortSignal.timeout(30_000) },
-    );
-    const body = res.status === 200 ? await res.json() : await res.body?.cancel();
-    this.#checks.push([wallMs(), performance.now() - started]);
-    if (res.status !== 200) throw new Error(`check_update answered ${res.status}`);
-    return body as { download_url: string; file_size: number };
+    const conn = await RawHttpConnection.open(url);
+    try {
+      const reply = await conn.request(encodeGet(url, this.fleet.headers(agent)), true);
+      this.#checks.push([wallMs(), performance.now() - started]);
+      if (reply.status !== 200) throw new Error(`check_update answered ${reply.status}`);
+      return JSON.parse(new TextDecoder().decode(reply.body!)) as {
+        download_url: string;
+        file_size: number;
+      };
+    } finally {
+      conn.close();
+    }
   }
 
   async #update(agent: number): Promise<void> {
