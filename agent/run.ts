@@ -4,6 +4,8 @@
  * SIGINT/SIGTERM. Returns an exit code when start-up fails, null once running.
  */
 import { recoverInterruptedUpdate } from "../updater/recover.ts";
+import { VERSION } from "./version.ts";
+import { startInstalledAgentIfOther } from "./installed_agent.ts";
 import { Agent } from "./core/agent.ts";
 import { ConfigError, ConfigManager } from "./config.ts";
 import { LockHeldError, LockManager } from "./lock.ts";
@@ -15,6 +17,13 @@ export async function runAgent(installDir: string): Promise<number | null> {
   await Deno.mkdir(paths.logDir, { recursive: true });
   // Before anything else: an updater that died mid-way leaves a journal to finish.
   const recovery = await recoverInterruptedUpdate(installDir, paths.logDir);
+  if (recovery !== "none") {
+    const started = await startInstalledAgentIfOther(installDir, VERSION);
+    if (started !== null) {
+      console.error(`Recovery left ${started} installed; started it in place of ${VERSION}`);
+      return 0;
+    }
+  }
 
   const lock = new LockManager(paths.lock);
   let takenOverFrom: number | null;

@@ -1,0 +1,45 @@
+/**
+ * After recovery finished an interrupted update, the files on disk may be
+ * another version than the code of this process (it was loaded before the
+ * recovery rolled the files back or forward). Then this process must not run:
+ * it starts the installed agent instead and steps aside.
+ */
+import { join } from "node:path";
+import { launcherPath, MANIFEST_NAME, PackageManifest } from "../protocol/mod.ts";
+import { readTextIfExists } from "./atomic_file.ts";
+
+/** The installed package's manifest, or null when there is none or it is unreadable. */
+export async function readInstalledManifest(installDir: string): Promise<PackageManifest | null> {
+  const text = await readTextIfExists(join(installDir, MANIFEST_NAME));
+  if (text === null) return null;
+  try {
+    const parsed = PackageManifest.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Starts the installed agent, detached, when the installed version differs
+ * from `runningVersion`; returns the version it started, or null when this
+ * process is the installed version (or nothing installed can be told apart).
+ */
+export async function startInstalledAgentIfOther(
+  installDir: string,
+  runningVersion: string,
+): Promise<string | null> {
+  const manifest = await readInstalledManifest(installDir);
+  if (!manifest || manifest.version === runningVersion) return null;
+  const launcher = join(installDir, launcherPath(manifest, manifest.agent));
+  const child = new Deno.Command(launcher, {
+    args: ["run", "--install-dir", installDir],
+    cwd: installDir,
+    detached: true,
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  child.unref();
+  return manifest.version;
+}
