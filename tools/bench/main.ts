@@ -56,17 +56,21 @@ export async function main(argv: string[]): Promise<number> {
       : null,
   };
   const cpu = (await Deno.readTextFile("/proc/cpuinfo")).match(/model name\s*:\s*(.*)/)?.[1];
-  progress(
-    `${scale.quick ? "quick" : "full"} run on ${navigator.hardwareConcurrency} CPUs (${cpu}), ` +
-      `${
-        (Deno.systemMemoryInfo().total / 1024 ** 3).toFixed(1)
-      } GiB RAM, Deno ${Deno.version.deno}`,
-  );
+  const database = Deno.env.get("BENCH_DATABASE_URL")
+    ? "PostgreSQL (BENCH_DATABASE_URL)"
+    : "embedded PGlite";
+  const machine = `${navigator.hardwareConcurrency} CPUs (${cpu}), ` +
+    `${
+      (Deno.systemMemoryInfo().total / 1024 ** 3).toFixed(1)
+    } GiB RAM, Linux ${Deno.osRelease()}, ` +
+    `Deno ${Deno.version.deno}, database: ${database}`;
+  const started = new Date().toISOString();
+  progress(`${scale.quick ? "quick" : "full"} run on ${machine}`);
   let failed = 0;
   try {
     for (const scenario of chosen) {
       progress(`scenario ${scenario.name}`);
-      const started = performance.now();
+      const t0 = performance.now();
       try {
         await scenario.run(ctx);
       } catch (error) {
@@ -74,13 +78,14 @@ export async function main(argv: string[]): Promise<number> {
         progress(`scenario ${scenario.name} FAILED: ${(error as Error).stack ?? error}`);
       }
       progress(
-        `scenario ${scenario.name} took ${((performance.now() - started) / 1000).toFixed(0)} s`,
+        `scenario ${scenario.name} took ${((performance.now() - t0) / 1000).toFixed(0)} s`,
       );
     }
   } finally {
     await Deno.remove(ctx.workDir, { recursive: true }).catch(() => {});
   }
-  console.log(`\n${ctx.report.table()}`);
+  console.log(`\n${scale.quick ? "Quick" : "Full"} run started ${started} on ${machine}\n`);
+  console.log(ctx.report.table());
   const missed = ctx.report.figures.filter((f) => f.ok === false).length;
   console.log(
     `\n${ctx.report.figures.length} figures, ${missed} missed targets, ${failed} scenarios failed`,
