@@ -64,6 +64,14 @@ async function waitForHealth(url: string, proc: BenchProcess): Promise<void> {
   throw new Error(`The server did not start in 60 s:\n${proc.tail()}`);
 }
 
+/** The `--v8-flags=...` of `deno task start`, so the bench runs the server as it is deployed. */
+async function startTaskV8Flags(): Promise<string[]> {
+  const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
+  return String(config.tasks?.start ?? "").split(/\s+/).filter((arg) =>
+    arg.startsWith("--v8-flags=")
+  );
+}
+
 /** A fresh database next to BENCH_DATABASE_URL's, or null to use the embedded one. */
 async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> } | null> {
   const base = Deno.env.get("BENCH_DATABASE_URL");
@@ -88,11 +96,13 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
   const database = await freshDatabase();
   const port = freePort();
   const url = `http://127.0.0.1:${port}`;
+  const v8Flags = await startTaskV8Flags();
   const spawn = () =>
     spawnDeno({
       args: [
         "run",
         "--allow-all",
+        ...v8Flags,
         ...(options.inspect ? ["--inspect=127.0.0.1:0"] : []),
         SERVER_MAIN,
       ],
