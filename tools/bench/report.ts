@@ -80,6 +80,14 @@ export function percentile(values: number[], p: number): number {
   return sorted[rank];
 }
 
+/** The largest of `values` (NaN when empty); spreading 100,000 values into Math.max overflows the stack. */
+export function maximum(values: ArrayLike<number>): number {
+  if (values.length === 0) return NaN;
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i];
+  return max;
+}
+
 /** Progress for the person watching; stderr keeps stdout to JSON lines and the table. */
 export function progress(message: string): void {
   console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);

@@ -2,7 +2,7 @@
  * The commands the load process answers (see `load_process.ts` for the wire):
  * each scenario drives simulated agents through them step by step.
  */
-import { percentile } from "../report.ts";
+import { maximum, percentile } from "../report.ts";
 import { Fleet } from "./fleet.ts";
 import { downloadMany, measureRate } from "./http_load.ts";
 import { sleep } from "./pool.ts";
@@ -53,7 +53,7 @@ export const commands = {
       received: delays.length,
       p50_ms: percentile(delays, 50),
       p99_ms: percentile(delays, 99),
-      max_ms: delays.length ? Math.max(...delays) : NaN,
+      max_ms: maximum(delays),
     };
   },
 

@@ -36,7 +36,7 @@ export async function measureRate(
     const t = performance.now();
     try {
       const conn = connections[worker] ??= await RawHttpConnection.open(url);
-      const reply = await conn.request(request(worker, n));
+      const reply = await conn.request(request(worker, n), false, 10_000);
       if (reply.status !== expectStatus) throw new Error(`status ${reply.status}`);
       latencies.push(performance.now() - t);
     } catch (error) {

@@ -5,7 +5,7 @@
  * They run in their own load process, so the busy fleet process's event loop
  * does not add its own queueing to what they measure.
  */
-import { percentile } from "../report.ts";
+import { maximum, percentile } from "../report.ts";
 import type { Fleet } from "./fleet.ts";
 import { sleep, wallMs } from "./pool.ts";
 import { encodeGet, RawHttpConnection } from "./raw_http.ts";
@@ -32,7 +32,7 @@ export class Probe {
       let conn: RawHttpConnection | null = null;
       try {
         conn = await RawHttpConnection.open(url);
-        const reply = await conn.request(request);
+        const reply = await conn.request(request, false, 30_000);
         if (reply.status < 200 || reply.status > 299) throw new Error(`status ${reply.status}`);
         this.#samples.push([wallMs(), performance.now() - started]);
       } catch (error) {
@@ -57,7 +57,7 @@ export class Probe {
       last_error: this.#lastError,
       p50_ms: percentile(latencies, 50),
       p99_ms: percentile(latencies, 99),
-      max_ms: latencies.length ? Math.max(...latencies) : NaN,
+      max_ms: maximum(latencies),
       worst_second_p99_ms: worstWindowP99(during, 1000),
     };
   }

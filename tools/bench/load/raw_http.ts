@@ -41,8 +41,28 @@ export class RawHttpConnection {
     return new RawHttpConnection(conn);
   }
 
-  /** Sends one request and reads its whole reply. */
-  async request(bytes: Uint8Array, keepBody = false): Promise<RawReply> {
+  /**
+   * Sends one request and reads its whole reply. With `timeoutMs`, a reply
+   * that has not come by then closes the connection and rejects.
+   */
+  async request(bytes: Uint8Array, keepBody = false, timeoutMs = 0): Promise<RawReply> {
+    let timedOut = false;
+    const timer = timeoutMs > 0
+      ? setTimeout(() => {
+        timedOut = true;
+        this.close();
+      }, timeoutMs)
+      : undefined;
+    try {
+      return await this.#exchange(bytes, keepBody);
+    } catch (error) {
+      throw timedOut ? new Error(`No reply in ${timeoutMs} ms`) : error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #exchange(bytes: Uint8Array, keepBody: boolean): Promise<RawReply> {
     for (let done = 0; done < bytes.length;) done += await this.conn.write(bytes.subarray(done));
     let end;
     while ((end = indexOfHeaderEnd(this.#buf, this.#have)) < 0) await this.#fill();

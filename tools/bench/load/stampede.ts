@@ -5,7 +5,7 @@
  * check_update latencies are kept; steady probes run in another process
  * (probe.ts).
  */
-import { percentile } from "../report.ts";
+import { maximum, percentile } from "../report.ts";
 import type { Fleet } from "./fleet.ts";
 import { downloadLikeAgent } from "./http_load.ts";
 import { Semaphore, sleep, wallMs } from "./pool.ts";
@@ -47,7 +47,8 @@ export class Stampede {
     const started = performance.now();
     const conn = await RawHttpConnection.open(url);
     try {
-      const reply = await conn.request(encodeGet(url, this.fleet.headers(agent)), true);
+      // The agent's HTTP client gives up after 30 s too (agent/net/http_client.ts).
+      const reply = await conn.request(encodeGet(url, this.fleet.headers(agent)), true, 30_000);
       this.#checks.push([wallMs(), performance.now() - started]);
       if (reply.status !== 200) throw new Error(`check_update answered ${reply.status}`);
       return JSON.parse(new TextDecoder().decode(reply.body!)) as {
@@ -94,10 +95,11 @@ export class Stampede {
       completed: done.length,
       failed: this.#failures.length,
       first_failure: this.#failures[0] ?? "",
+      failure_kinds: countKinds(this.#failures),
       busy_replies: this.#busy,
       max_attempts: this.#maxAttempts,
       done_p50_ms: percentile(done, 50),
-      done_max_ms: done.length ? Math.max(...done) : NaN,
+      done_max_ms: maximum(done),
       checks: during.length,
       check_p50_ms: percentile(during.map(([, ms]) => ms), 50),
       check_p99_ms: percentile(during.map(([, ms]) => ms), 99),
@@ -105,4 +107,12 @@ export class Stampede {
       worst_second_check_p99_ms: worstWindowP99(during, 1000),
     };
   }
+}
+
+/** "reason ×count; ..." for the three most frequent reasons. */
+function countKinds(reasons: string[]): string {
+  const counts = new Map<string, number>();
+  for (const reason of reasons) counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([r, n]) => `${r} ×${n}`)
+    .join("; ");
 }

@@ -77,7 +77,7 @@ function report(ctx: Context, n: number, size: number, r: Finish, probed: Probed
     value: r.failed,
     unit: "agents",
     target: { op: "<=", limit: 0 },
-    note: r.first_failure,
+    note: r.failure_kinds,
   });
   figure(ctx, NAME, {
     name: "check_update_worst_second_p99",
