@@ -122,13 +122,22 @@ export async function enroll(p: Processes, count: number): Promise<void> {
   progress(`enrolled ${r.enrolled} agents in ${(r.ms / 1000).toFixed(1)} s`);
 }
 
-/** Opens every enrolled agent's WebSocket; throws if any stays closed. */
+/**
+ * Opens every enrolled agent's WebSocket. Sockets the server drops meanwhile
+ * reconnect as agents do; throws if some are still closed a minute later.
+ */
 export async function connect(p: Processes, count: number): Promise<number> {
   progress(`opening ${count} agent WebSockets`);
   const r = await p.load.call("connect", { concurrency: 200 }, 30 * 60_000);
   progress(`${r.connected} connected in ${(r.ms / 1000).toFixed(1)} s (${r.failed} failed)`);
   if (r.connected < count) {
-    throw new Error(`Only ${r.connected} of ${count} WebSockets opened: ${r.last_error}`);
+    const again = await p.load.call("awaitOpen", { count, timeoutMs: 60_000 }, 120_000);
+    progress(
+      `${again.drops} dropped by the server while connecting, ${again.reconnects} reconnected`,
+    );
+    if (again.open < count) {
+      throw new Error(`Only ${again.open} of ${count} WebSockets open: ${r.last_error}`);
+    }
   }
   return r.ms;
 }

@@ -32,6 +32,14 @@ export const commands = {
     return needFleet().connect(a.concurrency);
   },
 
+  /** Waits up to `timeoutMs` for `count` sockets to be open (dropped ones reconnect). */
+  async awaitOpen(a: { count: number; timeoutMs: number }) {
+    const f = needFleet();
+    const deadline = Date.now() + a.timeoutMs;
+    while (f.openCount() < a.count && Date.now() < deadline) await sleep(200);
+    return { open: f.openCount(), drops: f.drops, reconnects: f.reconnects };
+  },
+
   /** Keeps the sockets open for `ms`; reports the ones that closed. */
   async hold(a: { ms: number }) {
     const f = needFleet();
@@ -50,6 +58,7 @@ export const commands = {
     f.resetEvents();
     return {
       expected,
+      drops: f.drops,
       received: delays.length,
       p50_ms: percentile(delays, 50),
       p99_ms: percentile(delays, 99),

@@ -2,7 +2,8 @@
  * A fleet of simulated agents in one process. They enroll for real
  * (`POST /api/agent/register` with the enrollment token), then hold the agent
  * WebSocket with the same headers the agent sends, answer the server's pings,
- * and note when `agent:new_version_available` arrives.
+ * reconnect with backoff when the socket drops, and note when
+ * `agent:new_version_available` arrives.
  */
 import {
   AGENT_ID_HEADER,
@@ -33,6 +34,9 @@ export class Fleet {
   eventAt = new Float64Array(0);
   /** Sockets closed by the server or the network while they were meant to stay open. */
   drops = 0;
+  /** Dropped sockets opened again. */
+  reconnects = 0;
+  onReconnected: ((agent: number) => void) | null = null;
   #closing = false;
   onNewVersion: ((agent: number, version: string) => void) | null = null;
 
@@ -151,10 +155,33 @@ export class Fleet {
     socket.onclose = () => {
       clearTimeout(timer);
       if (!opened) reject(new Error("closed during handshake"));
-      else if (!this.#closing) this.drops++;
+      else if (!this.#closing) {
+        this.drops++;
+        this.#reconnect(i, 0);
+      }
     };
     socket.onmessage = (event) => this.#message(i, socket, event.data);
     return promise;
+  }
+
+  /**
+   * Reopens a dropped socket the way agent/net/ws_client.ts does: after
+   * between half and all of min(60 s, 1 s * 2^attempt), until it is open or
+   * the fleet closes. `onReconnected` then runs, as the agent checks for an
+   * update it may have missed.
+   */
+  #reconnect(i: number, attempt: number): void {
+    const ceiling = Math.min(60_000, 1000 * 2 ** attempt);
+    setTimeout(async () => {
+      if (this.#closing) return;
+      try {
+        this.sockets[i] = await this.#open(i);
+        this.reconnects++;
+        this.onReconnected?.(i);
+      } catch {
+        this.#reconnect(i, attempt + 1);
+      }
+    }, ceiling / 2 + Math.random() * ceiling / 2);
   }
 
   #message(i: number, socket: WebSocket, data: unknown): void {

@@ -20,6 +20,8 @@ const MAX_IN_FLIGHT = 4_000;
 
 export class Stampede {
   #doneAt: Float64Array;
+  /** 1 once an agent's update began (the notice, or a check after reconnecting). */
+  #started: Uint8Array;
   #failures: string[] = [];
   #busy = 0;
   #maxAttempts = 0;
@@ -32,7 +34,10 @@ export class Stampede {
 
   constructor(private readonly fleet: Fleet) {
     this.#doneAt = new Float64Array(fleet.creds.length).fill(NaN);
+    this.#started = new Uint8Array(fleet.creds.length);
     fleet.onNewVersion = (agent) => void this.#update(agent);
+    // A socket that dropped may have missed the notice: the agent checks after reconnecting.
+    fleet.onReconnected = (agent) => void this.#update(agent);
     let last = performance.now();
     this.#lagTimer = setInterval(() => {
       const now = performance.now();
@@ -50,6 +55,7 @@ export class Stampede {
       // The agent's HTTP client gives up after 30 s too (agent/net/http_client.ts).
       const reply = await conn.request(encodeGet(url, this.fleet.headers(agent)), true, 30_000);
       this.#checks.push([wallMs(), performance.now() - started]);
+      if (reply.status === 204) return null; // nothing stable yet: the notice comes later
       if (reply.status !== 200) throw new Error(`check_update answered ${reply.status}`);
       return JSON.parse(new TextDecoder().decode(reply.body!)) as {
         download_url: string;
@@ -61,8 +67,14 @@ export class Stampede {
   }
 
   async #update(agent: number): Promise<void> {
+    if (this.#started[agent]) return;
+    this.#started[agent] = 1;
     try {
       const info = await this.#limit.run(() => this.#checkUpdate(agent));
+      if (!info) {
+        this.#started[agent] = 0;
+        return;
+      }
       const url = new URL(info.download_url, this.fleet.serverUrl).href;
       const result = await downloadLikeAgent(
         url,
@@ -87,6 +99,7 @@ export class Stampede {
       this.#doneAt.filter((t) => !Number.isNaN(t)).length + this.#failures.length;
     while (settled() < this.#doneAt.length && Date.now() < deadline) await sleep(200);
     this.fleet.onNewVersion = null;
+    this.fleet.onReconnected = null;
     clearInterval(this.#lagTimer);
     const done = [...this.#doneAt].filter((t) => !Number.isNaN(t)).map((t) => t - t0);
     const during = this.#checks.filter(([at]) => at >= t0);
@@ -97,6 +110,8 @@ export class Stampede {
       first_failure: this.#failures[0] ?? "",
       failure_kinds: countKinds(this.#failures),
       busy_replies: this.#busy,
+      dropped_sockets: this.fleet.drops,
+      reconnects: this.fleet.reconnects,
       max_attempts: this.#maxAttempts,
       done_p50_ms: percentile(done, 50),
       done_max_ms: maximum(done),

@@ -50,7 +50,9 @@ export async function runStampede(ctx: Context): Promise<void> {
       const t0 = wallMs();
       await markStable(p.server, record.id);
       progress(`${record.version} marked stable; ${n} agents updating`);
-      const r = await p.load.call("stampedeFinish", { t0, timeoutMs: 15 * 60_000 }, 16 * 60_000);
+      // Agents that have not finished by then count as not completed (a real agent's hourly
+      // check would try again later; the simulated ones do not).
+      const r = await p.load.call("stampedeFinish", { t0, timeoutMs: 5 * 60_000 }, 6 * 60_000);
       const probed = await prober.call("probeStop", { t0: t0 - 2_000 }, 60_000);
       report(ctx, n, pkg.size, r, probed);
     } finally {
@@ -107,5 +109,11 @@ function report(ctx: Context, n: number, size: number, r: Finish, probed: Probed
     unit: "503s",
     note: `MAX_CONCURRENT_DOWNLOADS=${DOWNLOAD_CAP}; most attempts by one agent: ` +
       `${r.max_attempts} of 8`,
+  });
+  figure(ctx, NAME, {
+    name: "dropped_sockets",
+    value: r.dropped_sockets,
+    unit: "sockets",
+    note: `closed by the server during the run; ${r.reconnects} reconnected and checked`,
   });
 }
