@@ -14,12 +14,23 @@ import {
 import type { AppEnv } from "../env.ts";
 import type { AgentAuth, AgentIdentity } from "../services/agent_auth.ts";
 
+/** Versions already checked: a fleet sends a handful of distinct values on every request. */
+const validVersions = new Set<string>();
+
+function isValidVersion(version: string): boolean {
+  if (validVersions.has(version)) return true;
+  if (!semver.valid(version)) return false;
+  if (validVersions.size >= 1000) validVersions.clear();
+  validVersions.add(version);
+  return true;
+}
+
 /** Authenticates the agent behind a request; throws 401 when it cannot. */
 export function authenticateAgent(auth: AgentAuth, c: Context): Promise<AgentIdentity> {
   const id = c.req.header(AGENT_ID_HEADER) ?? c.req.header(AGENT_ID_HEADER_ALT);
   const token = c.req.header(AGENT_TOKEN_HEADER) ?? c.req.header(AGENT_TOKEN_HEADER_ALT);
   const version = c.req.header(AGENT_VERSION_HEADER) ?? null;
-  return auth.authenticate(id, token, version && semver.valid(version) ? version : null);
+  return auth.authenticate(id, token, version && isValidVersion(version) ? version : null);
 }
 
 export function requireAgent(auth: AgentAuth): MiddlewareHandler<AppEnv> {

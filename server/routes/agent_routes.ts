@@ -32,10 +32,11 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<AppEnv> {
     return c.json(reply, 201);
   });
 
+  // Everything below /register needs an enrolled agent; the middleware is built once.
+  const agentAuth = requireAgent(deps.agentAuth);
   app.use("*", async (c, next) => {
-    // Everything below /register needs an enrolled agent.
     if (c.req.path.endsWith("/register")) return await next();
-    return await requireAgent(deps.agentAuth)(c, next);
+    return await agentAuth(c, next);
   });
 
   app.post("/report-error", async (c) => {
