@@ -8,7 +8,6 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { AgentVersionRecord } from "../protocol/mod.ts";
 import { describe, runRelease } from "./helpers/release_cli.ts";
-import { createTestDatabase, NO_POSTGRES } from "./helpers/postgres.ts";
 import {
   ADMIN_PASSWORD,
   ADMIN_USERNAME,
@@ -18,8 +17,7 @@ import {
 
 Deno.test("e2e: release --server uploads, marks stable, and shows the server's refusals", async (t) => {
   const out = await Deno.makeTempDir({ prefix: "hangar-e2e-release-" });
-  const database = NO_POSTGRES ? null : await createTestDatabase();
-  const server = await startServer({ env: { DATABASE_URL: database?.url ?? "" } });
+  const server = await startServer();
   const args = ["--version", "2.0.0", "--target", "portable", "--out", out, "--server", server.url];
   const signIn = { HANGAR_USER: ADMIN_USERNAME, HANGAR_PASSWORD: ADMIN_PASSWORD };
   try {
@@ -65,7 +63,6 @@ Deno.test("e2e: release --server uploads, marks stable, and shows the server's r
     });
   } finally {
     await server.stop();
-    await database?.drop();
     await Deno.remove(out, { recursive: true });
   }
 });

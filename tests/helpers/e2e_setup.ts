@@ -13,7 +13,6 @@ import {
   type BuiltPackage,
 } from "../../tools/release/build_package.ts";
 import { AgentInstall, type InstallOptions } from "./install_agent.ts";
-import { createTestDatabase, NO_POSTGRES, type TestDatabase } from "./postgres.ts";
 import { listComputers, startServer, type TestServer, waitFor } from "./server_process.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -40,13 +39,11 @@ export interface E2EOptions extends InstallOptions {
 
 export async function setUpE2E(options: E2EOptions): Promise<E2E> {
   const work = await Deno.makeTempDir({ prefix: `hangar-e2e-${options.prefix}-` });
-  let database: TestDatabase | null = null;
   let server: TestServer | undefined;
   let agent: AgentInstall | undefined;
   const close = async () => {
     await agent?.cleanup();
     await server?.stop();
-    await database?.drop();
     await Deno.remove(work, { recursive: true }).catch(() => {});
   };
   try {
@@ -60,13 +57,9 @@ export async function setUpE2E(options: E2EOptions): Promise<E2E> {
         ...options.build,
       });
     }
-    // A database of its own per server: the stable version is global to a database,
-    // and these tests run in parallel. A fresh one on DATABASE_URL's Postgres when
-    // there is one (as in CI), else the embedded database.
-    database = NO_POSTGRES ? null : await createTestDatabase();
-    server = await startServer({
-      env: { ...options.serverEnv, DATABASE_URL: database?.url ?? "" },
-    });
+    // startServer gives each server a database of its own (a fresh one on DATABASE_URL's
+    // Postgres, as in CI, else the embedded one): these tests run in parallel.
+    server = await startServer({ env: options.serverEnv });
     const first = options.versions[0];
     agent = await AgentInstall.create(packages[first].zipPath, server, options);
     agent.start();
@@ -75,7 +68,7 @@ export async function setUpE2E(options: E2EOptions): Promise<E2E> {
     if (options.config?.ws_enabled !== false) {
       await waitForComputer(server, agent.computerId, "online", (c) => c.online);
     }
-    return { work, server, agent, packages, databaseUrl: database?.url ?? null, close };
+    return { work, server, agent, packages, databaseUrl: server.databaseUrl, close };
   } catch (error) {
     await close();
     throw error;

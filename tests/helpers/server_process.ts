@@ -23,6 +23,8 @@ export interface TestServer {
   url: string;
   port: number;
   dataDir: string;
+  /** The server's PostgreSQL database, or null for its embedded one under `dataDir`. */
+  databaseUrl: string | null;
   adminToken: string;
   enrollmentToken: string;
   /** The server's combined output so far (JSON log lines). */
@@ -150,6 +152,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
     url,
     port,
     dataDir,
+    databaseUrl: database.url || null,
     adminToken,
     enrollmentToken,
     output: () => output,
