@@ -6,7 +6,7 @@
  */
 import postgres from "postgres";
 import type { AgentVersionRecord } from "../../protocol/mod.ts";
-import { postFile } from "./http_post_file.ts";
+import { postFile } from "../http/post_file.ts";
 import { inspectorUrl } from "./profile.ts";
 import {
   type BenchProcess,
@@ -188,16 +188,15 @@ export async function uploadPackage(
   );
   const tail = new TextEncoder().encode(`\r\n--${boundary}--\r\n`);
   const started = performance.now();
-  const res = await postFile(
-    `${server.url}/api/admin/agents/versions`,
-    {
+  const res = await postFile(`${server.url}/api/admin/agents/versions`, {
+    headers: {
       authorization: `Bearer ${server.adminToken}`,
       "content-type": `multipart/form-data; boundary=${boundary}`,
     },
     head,
-    zipPath,
+    path: zipPath,
     tail,
-  );
+  });
   const ms = performance.now() - started;
   if (res.status !== 201) throw new Error(`Upload of ${version}: ${res.status} ${res.body}`);
   return { record: JSON.parse(res.body), ms };

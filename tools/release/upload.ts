@@ -1,10 +1,11 @@
 /**
  * Talks to a Hangar server for the release tool: sign in, upload a package
  * as a streamed multipart body (constant memory, counted for the progress
- * bar), and mark a version stable.
+ * bar, at curl's speed), and mark a version stable.
  */
 import { basename } from "node:path";
 import { AgentVersionRecord, ApiErrorBody, LoginResponse } from "../../protocol/mod.ts";
+import { postFile, proxyFor } from "../http/post_file.ts";
 
 /** A non-2xx reply, carrying the server's `{error: {code, message}}` and what was being done. */
 export class ApiError extends Error {
@@ -60,12 +61,11 @@ function quote(value: string): string {
   return value.replace(/["\r\n\\]/g, "_");
 }
 
-/** A multipart/form-data body with text fields and one file streamed from disk. */
-export async function multipartBody(
+/** The bytes around the file of a multipart/form-data body with text fields and one file. */
+export function multipartParts(
   fields: Record<string, string>,
   file: { field: string; path: string },
-  onBytes: (sent: number) => void,
-): Promise<{ body: ReadableStream<Uint8Array>; length: number; contentType: string }> {
+): { head: Uint8Array; tail: Uint8Array; contentType: string } {
   const boundary = `----hangar-release-${crypto.randomUUID()}`;
   const encoder = new TextEncoder();
   let head = "";
@@ -75,8 +75,23 @@ export async function multipartBody(
   }
   head += `--${boundary}\r\ncontent-disposition: form-data; name="${quote(file.field)}"; ` +
     `filename="${quote(basename(file.path))}"\r\ncontent-type: application/zip\r\n\r\n`;
-  const headBytes = encoder.encode(head);
-  const tailBytes = encoder.encode(`\r\n--${boundary}--\r\n`);
+  return {
+    head: encoder.encode(head),
+    tail: encoder.encode(`\r\n--${boundary}--\r\n`),
+    contentType: `multipart/form-data; boundary=${boundary}`,
+  };
+}
+
+/**
+ * The same multipart body as a stream, for fetch: the upload through an HTTP
+ * proxy, which the raw client does not speak.
+ */
+export async function multipartBody(
+  fields: Record<string, string>,
+  file: { field: string; path: string },
+  onBytes: (sent: number) => void,
+): Promise<{ body: ReadableStream<Uint8Array>; length: number; contentType: string }> {
+  const { head, tail, contentType } = multipartParts(fields, file);
   const fileSize = (await Deno.stat(file.path)).size;
   const handle = await Deno.open(file.path);
   let sent = 0;
@@ -84,7 +99,7 @@ export async function multipartBody(
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (stage === "head") {
-        controller.enqueue(headBytes);
+        controller.enqueue(head);
         stage = "file";
         return;
       }
@@ -100,7 +115,7 @@ export async function multipartBody(
         handle.close();
         stage = "tail";
       }
-      controller.enqueue(tailBytes);
+      controller.enqueue(tail);
       controller.close();
       stage = "done";
     },
@@ -108,11 +123,7 @@ export async function multipartBody(
       if (stage !== "done" && stage !== "tail") handle.close();
     },
   });
-  return {
-    body,
-    length: headBytes.length + fileSize + tailBytes.length,
-    contentType: `multipart/form-data; boundary=${boundary}`,
-  };
+  return { body, length: head.length + fileSize + tail.length, contentType };
 }
 
 export interface UploadOptions {
@@ -125,24 +136,36 @@ export interface UploadOptions {
   onProgress?: (sent: number) => void;
 }
 
-/** Uploads a package as a new version; returns the server's record. */
+/**
+ * Uploads a package as a new version; returns the server's record. The body
+ * goes through the raw HTTP client (tools/http/post_file.ts) at the speed of
+ * curl; through fetch only when the environment names a proxy for the server.
+ */
 export async function uploadVersion(options: UploadOptions): Promise<AgentVersionRecord> {
   const fields: Record<string, string> = { version: options.version };
   if (options.notes !== undefined) fields.notes = options.notes;
-  const { body, length, contentType } = await multipartBody(
-    fields,
-    { field: "file", path: options.zipPath },
-    options.onProgress ?? (() => {}),
-  );
-  const res = await fetch(endpoint(options.server, "/api/admin/agents/versions"), {
-    method: "POST",
-    headers: {
-      authorization: `Bearer ${options.token}`,
-      "content-type": contentType,
-      "content-length": String(length),
-    },
-    body,
+  const url = endpoint(options.server, "/api/admin/agents/versions");
+  const file = { field: "file", path: options.zipPath };
+  const onProgress = options.onProgress ?? (() => {});
+  const authorization = `Bearer ${options.token}`;
+  if (proxyFor(url, (name) => Deno.env.get(name)) !== null) {
+    const { body, length, contentType } = await multipartBody(fields, file, onProgress);
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { authorization, "content-type": contentType, "content-length": String(length) },
+      body,
+    });
+    return AgentVersionRecord.parse(await readReply(res, "upload"));
+  }
+  const { head, tail, contentType } = multipartParts(fields, file);
+  const reply = await postFile(url, {
+    headers: { authorization, "content-type": contentType },
+    head,
+    path: options.zipPath,
+    tail,
+    onProgress,
   });
+  const res = new Response(reply.body, { status: reply.status, statusText: reply.statusText });
   return AgentVersionRecord.parse(await readReply(res, "upload"));
 }
 

@@ -6,6 +6,7 @@ import { runDownloads } from "./downloads.ts";
 import { runFanout } from "./fanout.ts";
 import { runStampede } from "./stampede.ts";
 import { runUpdate } from "./update.ts";
+import { runReleaseUpload } from "./release_upload.ts";
 import { runUpload } from "./upload.ts";
 import { runVerify } from "./verify.ts";
 
@@ -15,6 +16,7 @@ export const SCENARIOS: Scenario[] = [
   { name: "check_update", run: runCheckUpdate },
   { name: "downloads", run: runDownloads },
   { name: "upload", run: runUpload },
+  { name: "release_upload", run: runReleaseUpload },
   { name: "verify", run: runVerify },
   { name: "stampede", run: runStampede },
   { name: "update", run: runUpdate },
