@@ -14,3 +14,7 @@ export const ENROLLMENT_TOKEN_HEADER = "enrollment-token";
 export const AGENT_VERSION_HEADER = "x-agent-version";
 /** The admin session cookie. */
 export const SESSION_COOKIE = "hangar_session";
+/** On paged admin lists: how many items match the filters, over every page. */
+export const TOTAL_COUNT_HEADER = "X-Total-Count";
+/** On paged admin lists: the `after` value of the next page; absent on the last page. */
+export const NEXT_CURSOR_HEADER = "X-Next-Cursor";

@@ -7,3 +7,4 @@ export * from "./events.ts";
 export * from "./error_types.ts";
 export * from "./schemas.ts";
 export * from "./package.ts";
+export * from "./audit.ts";

@@ -13,6 +13,7 @@ import { requireAdmin } from "./middleware/admin_auth.ts";
 import { requestLog } from "./middleware/request_log.ts";
 import { adminRoutes } from "./routes/admin_routes.ts";
 import { agentRoutes } from "./routes/agent_routes.ts";
+import { auditRoutes } from "./routes/audit_routes.ts";
 import { authRoutes } from "./routes/auth_routes.ts";
 import { webRoutes } from "./routes/web_routes.ts";
 import { versionRoutes } from "./routes/version_routes.ts";
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use("/api/admin/*", requireAdmin(deps.adminAuth));
   app.get("/api/admin/ws", adminSocket(deps));
   app.route("/api/admin/agents/versions", versionRoutes(deps));
+  app.route("/api/admin/audit", auditRoutes(deps));
   app.route("/api/admin", adminRoutes(deps));
   return app;
 }

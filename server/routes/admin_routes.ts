@@ -1,10 +1,11 @@
 /** `/api/admin`: computers and their errors, and the enrollment token. */
 import { Hono } from "hono";
-import { type ComputerSummary, ResolveErrorRequest } from "../../protocol/mod.ts";
+import { AUDIT_ACTIONS, type ComputerSummary, ResolveErrorRequest } from "../../protocol/mod.ts";
 import type { Db } from "../db/db.ts";
 import { type ComputerRow, findComputerById, listComputers } from "../db/computers.ts";
 import type { AppEnv } from "../env.ts";
 import { HttpError } from "../errors.ts";
+import { auditActor, recordAudit } from "../services/audit.ts";
 import { listComputerErrors, resolveComputerError } from "../services/computer_errors.ts";
 import { readJson } from "../validate.ts";
 import type { AgentHub } from "../ws/agent_hub.ts";
@@ -57,6 +58,13 @@ export function adminRoutes(deps: AdminRouteDeps): Hono<AppEnv> {
       c.req.param("errorId"),
       resolution_notes ?? null,
     );
+    await recordAudit(deps.db, {
+      actor: auditActor(c),
+      action: AUDIT_ACTIONS.errorResolve,
+      target_type: "computer",
+      target_id: c.req.param("id"),
+      details: { error_ids: [resolved.id], error_types: [resolved.error_type], resolution_notes },
+    });
     return c.json(resolved);
   });
 

@@ -1,6 +1,6 @@
 /** `/api/auth`: admin sign-in and sign-out. */
 import { Hono } from "hono";
-import { deleteCookie, setCookie } from "hono/cookie";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { getConnInfo } from "hono/deno";
 import { LoginRequest, SESSION_COOKIE } from "../../protocol/mod.ts";
 import type { AppEnv } from "../env.ts";
@@ -31,7 +31,9 @@ export function authRoutes(auth: AdminAuth): Hono<AppEnv> {
     return c.json(session, 200);
   });
 
-  app.post("/logout", (c) => {
+  app.post("/logout", async (c) => {
+    const bearer = c.req.header("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1];
+    await auth.logout(bearer ?? getCookie(c, SESSION_COOKIE), clientAddress(c));
     deleteCookie(c, SESSION_COOKIE, { path: "/" });
     return c.body(null, 204);
   });

@@ -1,15 +1,18 @@
 /** `/api/admin/agents/versions`: upload a package, list versions, set the stable flag. */
 import { Hono } from "hono";
-import { SetStabilityRequest } from "../../protocol/mod.ts";
+import { AUDIT_ACTIONS, SetStabilityRequest } from "../../protocol/mod.ts";
 import { parseTrustedKeys } from "../../protocol/signing.ts";
+import type { Db } from "../db/db.ts";
 import type { AppEnv } from "../env.ts";
 import type { Logger } from "../log.ts";
 import type { AgentVersions } from "../services/agent_versions.ts";
+import { auditActor, recordAudit } from "../services/audit.ts";
 import { receivePackageUpload } from "../services/package_upload.ts";
 import type { PackageStore } from "../storage/package_store.ts";
 import { readJson } from "../validate.ts";
 
 export interface VersionRouteDeps {
+  db: Db;
   versions: AgentVersions;
   packages: PackageStore;
   logger: Logger;
@@ -32,6 +35,17 @@ export function versionRoutes(deps: VersionRouteDeps): Hono<AppEnv> {
       // Checked at start-up by loadConfig; parsing again costs a hash per key.
       trustedKeys: await parseTrustedKeys(deps.config.trustedKeys ?? ""),
     });
+    await recordAudit(deps.db, {
+      actor: auditActor(c),
+      action: AUDIT_ACTIONS.versionUpload,
+      target_type: "version",
+      target_id: record.id,
+      details: {
+        version: record.version,
+        file_size: record.file_size,
+        signed_by: record.signed_by,
+      },
+    });
     return c.json(record, 201);
   });
 
@@ -41,6 +55,13 @@ export function versionRoutes(deps: VersionRouteDeps): Hono<AppEnv> {
     const { is_stable } = await readJson(c, SetStabilityRequest);
     const record = await deps.versions.setStable(c.req.param("versionId"), is_stable);
     deps.logger.info("agent version stable flag set", { version: record.version, is_stable });
+    await recordAudit(deps.db, {
+      actor: auditActor(c),
+      action: AUDIT_ACTIONS.versionStable,
+      target_type: "version",
+      target_id: record.id,
+      details: { version: record.version, is_stable },
+    });
     return c.json(record);
   });
 

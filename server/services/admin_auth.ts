@@ -1,10 +1,11 @@
 /** Admin sign-in: first-admin bootstrap, password checks, rate limits and JWTs. */
 import { sign, verify } from "hono/jwt";
-import type { LoginResponse } from "../../protocol/mod.ts";
+import { AUDIT_ACTIONS, type LoginResponse } from "../../protocol/mod.ts";
 import type { Db } from "../db/db.ts";
 import { countAdmins, findAdminByUsername, insertAdmin } from "../db/admin_users.ts";
 import { HttpError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { recordAudit } from "./audit.ts";
 import { hashPassword, randomSecret, verifyPassword } from "./passwords.ts";
 import { RateLimiter } from "./rate_limiter.ts";
 
@@ -29,8 +30,47 @@ export class AdminAuth {
     private readonly sessionHours: number,
   ) {}
 
-  /** Signs in, or throws 401 (bad credentials) or 429 (too many failures). */
+  /**
+   * Signs in, or throws 401 (bad credentials) or 429 (too many failures).
+   * Both outcomes go to the audit log, the failure under the username tried.
+   */
   async login(username: string, password: string, client: string): Promise<LoginResponse> {
+    try {
+      const session = await this.#login(username, password, client);
+      await recordAudit(this.db, {
+        actor: session.user.username,
+        action: AUDIT_ACTIONS.signIn,
+        target_type: "admin_user",
+        target_id: session.user.id,
+        details: { client },
+      });
+      return session;
+    } catch (error) {
+      if (error instanceof HttpError) {
+        await recordAudit(this.db, {
+          actor: username,
+          action: AUDIT_ACTIONS.signInFailed,
+          details: { client, reason: error.code },
+        });
+      }
+      throw error;
+    }
+  }
+
+  /** Records a sign-out in the audit log when `token` is a valid session. */
+  async logout(token: string | undefined, client: string): Promise<void> {
+    const claims = token ? await this.verifySession(token) : null;
+    if (!claims) return;
+    await recordAudit(this.db, {
+      actor: claims.username,
+      action: AUDIT_ACTIONS.signOut,
+      target_type: "admin_user",
+      target_id: claims.sub,
+      details: { client },
+    });
+  }
+
+  async #login(username: string, password: string, client: string): Promise<LoginResponse> {
     const userKey = `u:${username.toLowerCase()}`;
     const clientKey = `c:${client}`;
     const wait = Math.max(this.#byUser.retryAfter(userKey), this.#byClient.retryAfter(clientKey));
