@@ -8,3 +8,4 @@ export * from "./error_types.ts";
 export * from "./schemas.ts";
 export * from "./package.ts";
 export * from "./audit.ts";
+export * from "./api_tokens.ts";

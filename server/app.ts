@@ -14,12 +14,14 @@ import { requestLog } from "./middleware/request_log.ts";
 import { adminRoutes } from "./routes/admin_routes.ts";
 import { agentRoutes } from "./routes/agent_routes.ts";
 import { auditRoutes } from "./routes/audit_routes.ts";
+import { apiTokenRoutes } from "./routes/api_token_routes.ts";
 import { authRoutes } from "./routes/auth_routes.ts";
 import { webRoutes } from "./routes/web_routes.ts";
 import { versionRoutes } from "./routes/version_routes.ts";
 import type { AdminAuth } from "./services/admin_auth.ts";
 import type { AgentAuth } from "./services/agent_auth.ts";
 import type { AgentVersions } from "./services/agent_versions.ts";
+import type { ApiTokens } from "./services/api_tokens.ts";
 import type { PackageStore } from "./storage/package_store.ts";
 import type { AdminHub } from "./ws/admin_hub.ts";
 import type { AgentHub } from "./ws/agent_hub.ts";
@@ -35,6 +37,7 @@ export interface AppDeps {
   logger: Logger;
   adminAuth: AdminAuth;
   agentAuth: AgentAuth;
+  apiTokens: ApiTokens;
   enrollmentToken: string;
   hub: AgentHub;
   adminHub: AdminHub;
@@ -59,10 +62,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", webRoutes()); // the admin page at /admin/, and / redirecting there
   app.route("/api/auth", authRoutes(deps.adminAuth));
   app.route("/api/agent", agentRoutes(deps));
-  app.use("/api/admin/*", requireAdmin(deps.adminAuth));
+  app.use("/api/admin/*", requireAdmin(deps.adminAuth, deps.apiTokens));
   app.get("/api/admin/ws", adminSocket(deps));
   app.route("/api/admin/agents/versions", versionRoutes(deps));
   app.route("/api/admin/audit", auditRoutes(deps));
   app.route("/api/admin", adminRoutes(deps));
+  app.route("/api/admin/api-tokens", apiTokenRoutes(deps));
   return app;
 }

@@ -13,6 +13,7 @@ import { loadEnrollmentToken, loadJwtSecret } from "./secrets.ts";
 import { AdminAuth, ensureFirstAdmin } from "./services/admin_auth.ts";
 import { AgentAuth } from "./services/agent_auth.ts";
 import { AgentVersions } from "./services/agent_versions.ts";
+import { ApiTokens } from "./services/api_tokens.ts";
 import { PackageStore } from "./storage/package_store.ts";
 import { AdminHub } from "./ws/admin_hub.ts";
 import { AgentHub } from "./ws/agent_hub.ts";
@@ -57,6 +58,7 @@ export async function wireDeps(
     logger,
     adminAuth: new AdminAuth(db, jwtSecret, config.sessionHours),
     agentAuth: new AgentAuth(db, enrollmentToken),
+    apiTokens: new ApiTokens(db),
     enrollmentToken,
     hub,
     adminHub,
