@@ -59,7 +59,10 @@ Deno.test("e2e: release --server uploads, marks stable, and shows the server's r
     await t.step("no credentials: says which variables to set, exit 2", async () => {
       const run = await runRelease(args, {});
       assert.equal(run.code, 2);
-      assert.match(run.stderr, /HANGAR_TOKEN, or HANGAR_USER and HANGAR_PASSWORD/);
+      assert.match(
+        run.stderr,
+        /HANGAR_API_TOKEN, HANGAR_TOKEN, or HANGAR_USER and HANGAR_PASSWORD/,
+      );
     });
   } finally {
     await server.stop();

@@ -6,7 +6,8 @@
  *                     [--server URL [--notes TEXT] [--stable]]
  *   deno task release keygen [--out FILE]
  *
- * Upload credentials come from HANGAR_TOKEN, or HANGAR_USER and HANGAR_PASSWORD.
+ * Upload credentials come from HANGAR_API_TOKEN (an API token with `versions:write`,
+ * for CI), HANGAR_TOKEN (a session token), or HANGAR_USER and HANGAR_PASSWORD.
  * The signing key may come from HANGAR_SIGNING_KEY, more trusted keys from
  * HANGAR_TRUSTED_KEYS (comma-separated); see docs/releasing.md.
  */
@@ -18,7 +19,7 @@ import { keygen } from "./release/keygen.ts";
 import { createProgress, formatBytes } from "./release/progress.ts";
 import { resolveSigningKey } from "./release/signing_key.ts";
 import { assertVersion } from "./release/stamp.ts";
-import { ApiError, login, setStable, uploadVersion } from "./release/upload.ts";
+import { ApiError, listVersions, login, setStable, uploadVersion } from "./release/upload.ts";
 
 const USAGE = `Usage: deno task release [options]
   --version X.Y.Z   version to stamp (default: the one in agent/version.ts)
@@ -30,7 +31,8 @@ const USAGE = `Usage: deno task release [options]
   --server URL      upload the package to this Hangar server
   --notes TEXT      release notes for the upload
   --stable          mark the uploaded version stable
-Credentials for --server: HANGAR_TOKEN, or HANGAR_USER and HANGAR_PASSWORD.
+Credentials for --server: HANGAR_API_TOKEN (an API token with the versions:write scope),
+HANGAR_TOKEN (a session token), or HANGAR_USER and HANGAR_PASSWORD.
 New signing key: deno task release keygen [--out FILE]`;
 
 const ROOT = resolve(new URL("..", import.meta.url).pathname);
@@ -83,14 +85,24 @@ function check(values: {
   return { ...values, target: values.target };
 }
 
-/** The admin token for uploads, signing in with HANGAR_USER/HANGAR_PASSWORD when needed. */
+/**
+ * The bearer token for uploads: an API token (checked against the server now),
+ * a session token, or a sign-in with HANGAR_USER/HANGAR_PASSWORD.
+ */
 async function adminToken(server: string): Promise<string> {
+  const apiToken = Deno.env.get("HANGAR_API_TOKEN");
+  if (apiToken) {
+    await listVersions(server, apiToken);
+    return apiToken;
+  }
   const token = Deno.env.get("HANGAR_TOKEN");
   if (token) return token;
   const user = Deno.env.get("HANGAR_USER");
   const password = Deno.env.get("HANGAR_PASSWORD");
   if (!user || !password) {
-    throw new UsageError("--server needs HANGAR_TOKEN, or HANGAR_USER and HANGAR_PASSWORD");
+    throw new UsageError(
+      "--server needs HANGAR_API_TOKEN, HANGAR_TOKEN, or HANGAR_USER and HANGAR_PASSWORD",
+    );
   }
   return await login(server, user, password);
 }

@@ -57,6 +57,14 @@ export async function login(server: string, username: string, password: string):
   return LoginResponse.parse(await readReply(res, "sign-in")).token;
 }
 
+/** Lists the server's versions: how the release tool checks an API token before building. */
+export async function listVersions(server: string, token: string): Promise<AgentVersionRecord[]> {
+  const res = await fetch(endpoint(server, "/api/admin/agents/versions"), {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  return AgentVersionRecord.array().parse(await readReply(res, "checking the API token"));
+}
+
 function quote(value: string): string {
   return value.replace(/["\r\n\\]/g, "_");
 }
