@@ -73,7 +73,8 @@ for (const { adapter, ignore, label } of TEST_ADAPTERS) {
   });
 
   Deno.test({
-    name: `a versions:write token uploads and marks stable, and reads no computers (${label})`,
+    name:
+      `a versions:write token uploads and marks stable, named in the audit log, and reads no computers (${label})`,
     ignore,
     async fn() {
       await using h = await makeTestApp({ adapter });
@@ -91,6 +92,16 @@ for (const { adapter, ignore, label } of TEST_ADAPTERS) {
       const computers = await h.app.request("/api/admin/computers", { headers: bearer(token) });
       assert.equal(computers.status, 403);
       assert.match((await computers.json()).error.message, /"fleet:read"/);
+
+      const audit = await (await h.app.request("/api/admin/audit?limit=10", {
+        headers: h.adminHeaders,
+      })).json();
+      const byToken = audit.filter((e: { actor: string }) => e.actor === "token:ci-release")
+        .map((e: { action: string }) => e.action);
+      assert.deepEqual(byToken, ["version.set_stable", "version.upload"]);
+      const created = audit.find((e: { action: string }) => e.action === "api_token.create");
+      assert.equal(created.actor, "admin");
+      assert.equal(created.details.name, "ci-release");
     },
   });
 

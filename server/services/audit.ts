@@ -29,9 +29,12 @@ export async function recordAudit(db: Queryable, record: AuditRecord): Promise<v
   });
 }
 
-/** The actor of an authenticated admin request: the signed-in admin's username. */
+/**
+ * The actor of an authenticated admin request: the signed-in admin's username,
+ * or `token:NAME` for an API token (the admin middleware decides which).
+ */
 export function auditActor(c: Context<AppEnv>): string {
-  return c.get("admin").username;
+  return c.get("caller").actor;
 }
 
 /** One page of the log, newest first, and the cursor of the next page (null on the last). */
