@@ -38,6 +38,11 @@ export function toApiError(status: number, statusText: string, bodyText: string)
   return new ApiError(status, `http_${status}`, `${reason} (HTTP ${status})`);
 }
 
+/** Tells the app its session is over (a signed-in call got 401); also used by api_client.ts. */
+export function reportUnauthorized(): void {
+  onUnauthorized();
+}
+
 function fail(error: ApiError, signedIn: boolean): never {
   if (error.status === 401 && signedIn) onUnauthorized();
   throw error;

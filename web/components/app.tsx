@@ -2,6 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { logout, setUnauthorizedHandler } from "../api.ts";
 import { AgentVersionManagement } from "../pages/agent_version_management.tsx";
+import { ApiTokens } from "../pages/api_tokens.tsx";
 import { ComputerDetail } from "../pages/computer_detail.tsx";
 import { ComputerList } from "../pages/computer_list.tsx";
 import { LoginPage } from "../pages/login_page.tsx";
@@ -77,6 +78,8 @@ export function App() {
         <p>Only admins can manage agent versions.</p>
       </Page>
     );
+  } else if (path === `${BASE}/api-tokens` && isAdmin) {
+    content = <ApiTokens />;
   } else {
     content = (
       <Page title="Page not found">
@@ -98,6 +101,7 @@ export function App() {
         <nav aria-label="Main">
           {navLink(HOME, "Computers")}
           {isAdmin && navLink(`${BASE}/agent-versions`, "Agent versions")}
+          {isAdmin && navLink(`${BASE}/api-tokens`, "API tokens")}
         </nav>
         <div class="who">
           <span class="muted">{session.user.username}</span>
