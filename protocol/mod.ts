@@ -9,3 +9,4 @@ export * from "./schemas.ts";
 export * from "./package.ts";
 export * from "./audit.ts";
 export * from "./api_tokens.ts";
+export * from "./fleet.ts";

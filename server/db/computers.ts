@@ -21,13 +21,13 @@ export interface ComputerRow {
   updated_at: string;
 }
 
-const COLUMNS = `id::text AS id, agent_id, agent_token_hash, hostname, os, agent_version,
+export const COLUMNS = `id::text AS id, agent_id, agent_token_hash, hostname, os, agent_version,
   last_seen_at, have_active_errors, created_at, updated_at,
   jsonb_array_length(errors) AS error_count,
   (SELECT count(*)::int FROM jsonb_array_elements(errors) e
     WHERE NOT COALESCE((e->>'resolved')::boolean, false)) AS active_error_count`;
 
-function toComputer(row: Record<string, unknown>): ComputerRow {
+export function toComputer(row: Record<string, unknown>): ComputerRow {
   return {
     ...(row as unknown as ComputerRow),
     error_count: Number(row.error_count),

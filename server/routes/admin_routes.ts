@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import { AUDIT_ACTIONS, type ComputerSummary, ResolveErrorRequest } from "../../protocol/mod.ts";
 import type { Db } from "../db/db.ts";
-import { type ComputerRow, findComputerById, listComputers } from "../db/computers.ts";
+import { type ComputerRow, findComputerById } from "../db/computers.ts";
 import type { AppEnv } from "../env.ts";
 import { HttpError } from "../errors.ts";
 import { auditActor, recordAudit } from "../services/audit.ts";
@@ -34,11 +34,6 @@ export function toComputerSummary(row: ComputerRow, online: boolean): ComputerSu
 
 export function adminRoutes(deps: AdminRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-
-  app.get("/computers", async (c) => {
-    const rows = await listComputers(deps.db);
-    return c.json(rows.map((row) => toComputerSummary(row, deps.hub.isOnline(row.id))));
-  });
 
   app.get("/computers/:id", async (c) => {
     const row = await findComputerById(deps.db, c.req.param("id"));

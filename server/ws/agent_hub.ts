@@ -84,6 +84,16 @@ export class AgentHub {
     return [...this.#sockets.keys()];
   }
 
+  /** Every computer online: connected here or announced by another instance (unexpired). */
+  onlineComputers(): string[] {
+    const ids = new Set(this.#sockets.keys());
+    const now = this.now();
+    for (const [id, map] of this.#remote) {
+      for (const expires of map.values()) if (expires > now) ids.add(id);
+    }
+    return [...ids];
+  }
+
   /** Computers online here (each counted once). */
   get size(): number {
     return this.#sockets.size;

@@ -1,0 +1,161 @@
+/**
+ * The fleet console's computer list: filters, a sort with a keyset cursor, and
+ * the matching count; and the per-version counts of the fleet summary. Every
+ * sort key ends in `id`, so a page boundary never drops or repeats a computer,
+ * and matches an index of migration 0014.
+ */
+import type { ComputerSort } from "../../protocol/mod.ts";
+import { COLUMNS as COMPUTER_COLUMNS, type ComputerRow, toComputer } from "./computers.ts";
+import type { Queryable } from "./db.ts";
+
+export interface ComputerListFilter {
+  search?: string;
+  /** Computers online (true) or offline (false), given the ids online now. */
+  online?: { ids: string[]; want: boolean };
+  version?: string;
+  /** Below (true) or at or above (false) this version; a null version: nobody is outdated. */
+  outdated?: { than: string | null; want: boolean };
+  hasErrors?: boolean;
+}
+
+/**
+ * Each sort's key expressions, in index order, the SQL type a cursor value casts
+ * back to, and (when `::text` is not fixed-format) how the value is written out.
+ */
+const SORT_KEYS: Record<ComputerSort, { expr: string; type: string; text?: string }[]> = {
+  hostname: [{ expr: "lower(hostname)", type: "text" }],
+  last_seen: [{
+    expr: "COALESCE(last_seen_at, '-infinity'::timestamptz)",
+    type: "timestamptz",
+    text: `CASE WHEN last_seen_at IS NULL THEN '-infinity'
+      ELSE to_char(last_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END`,
+  }],
+  agent_version: [
+    { expr: "hangar_semver_key(agent_version)", type: "numeric[]" },
+    { expr: "agent_version", type: "text" },
+  ],
+};
+
+export interface ComputerPageRequest {
+  sort: ComputerSort;
+  desc: boolean;
+  /** Unset: every matching computer. */
+  limit?: number;
+  /** The key values (text) and id of the last row of the page before. */
+  after?: string[];
+}
+
+class Where {
+  readonly parts: string[] = [];
+  constructor(readonly params: unknown[] = []) {}
+  param(value: unknown): string {
+    this.params.push(value);
+    return `$${this.params.length}`;
+  }
+  add(sql: string): void {
+    this.parts.push(sql);
+  }
+  get sql(): string {
+    return this.parts.length ? `WHERE ${this.parts.join(" AND ")}` : "";
+  }
+}
+
+/** Semver "below": by the numeric key, prereleases of one version by their text. */
+function belowSql(value: string): string {
+  return `(hangar_semver_key(agent_version) < hangar_semver_key(${value})
+    OR (hangar_semver_key(agent_version) = hangar_semver_key(${value}) AND agent_version < ${value}))`;
+}
+
+function filterWhere(filter: ComputerListFilter): Where {
+  const w = new Where();
+  if (filter.search) {
+    const pattern = `%${filter.search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+    w.add(`hostname ILIKE ${w.param(pattern)}`);
+  }
+  if (filter.online) {
+    const match = `id = ANY(${w.param(filter.online.ids)}::uuid[])`;
+    w.add(filter.online.want ? match : `NOT ${match}`);
+  }
+  if (filter.version) {
+    const v = w.param(filter.version);
+    w.add(`hangar_semver_key(agent_version) = hangar_semver_key(${v}) AND agent_version = ${v}`);
+  }
+  if (filter.outdated) {
+    const than = filter.outdated.than;
+    if (than === null) w.add(filter.outdated.want ? "false" : "true");
+    else {
+      const below = belowSql(w.param(than));
+      w.add(filter.outdated.want ? below : `NOT ${below}`);
+    }
+  }
+  if (filter.hasErrors !== undefined) {
+    w.add(filter.hasErrors ? "have_active_errors" : "NOT have_active_errors");
+  }
+  return w;
+}
+
+export async function countComputers(db: Queryable, filter: ComputerListFilter): Promise<number> {
+  const w = filterWhere(filter);
+  const rows = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM computers ${w.sql}`,
+    w.params,
+  );
+  return rows[0].n;
+}
+
+/** One page in the requested order; each row carries its cursor (`cursor`: key texts and id). */
+export async function listComputerPage(
+  db: Queryable,
+  filter: ComputerListFilter,
+  page: ComputerPageRequest,
+): Promise<(ComputerRow & { cursor: string[] })[]> {
+  const keys = SORT_KEYS[page.sort];
+  const w = filterWhere(filter);
+  if (page.after) {
+    const values = keys.map((key, i) => `${w.param(page.after![i])}::text::${key.type}`);
+    values.push(`${w.param(page.after[keys.length])}::text::uuid`);
+    const columns = [...keys.map((key) => key.expr), "computers.id"];
+    w.add(`(${columns.join(", ")}) ${page.desc ? "<" : ">"} (${values.join(", ")})`);
+  }
+  const dir = page.desc ? "DESC" : "ASC";
+  const order = [...keys.map((key) => `${key.expr} ${dir}`), `computers.id ${dir}`].join(", ");
+  const limit = page.limit === undefined ? "" : `LIMIT ${w.param(page.limit)}`;
+  const rows = await db.query(
+    `SELECT ${COMPUTER_COLUMNS}, ${
+      keys.map((key, i) => `${key.text ?? `(${key.expr})::text`} AS k${i}`).join(", ")
+    }
+     FROM computers ${w.sql} ORDER BY ${order} ${limit}`,
+    w.params,
+  );
+  return rows.map((row) => ({
+    ...toComputer(row),
+    cursor: [...keys.map((_, i) => String(row[`k${i}`])), String(row.id)],
+  }));
+}
+
+export interface VersionCount {
+  version: string;
+  count: number;
+  online: number;
+  with_errors: number;
+}
+
+/** How many computers run each version, how many of them are online and have errors. */
+export async function countComputersByVersion(
+  db: Queryable,
+  onlineIds: string[],
+): Promise<VersionCount[]> {
+  const rows = await db.query(
+    `SELECT agent_version AS version, count(*)::int AS count,
+       count(*) FILTER (WHERE id = ANY($1::uuid[]))::int AS online,
+       count(*) FILTER (WHERE have_active_errors)::int AS with_errors
+     FROM computers GROUP BY agent_version`,
+    [onlineIds],
+  );
+  return rows.map((row) => ({
+    version: String(row.version),
+    count: Number(row.count),
+    online: Number(row.online),
+    with_errors: Number(row.with_errors),
+  }));
+}

@@ -1,0 +1,31 @@
+/**
+ * Seeds a fleet straight through SQL (10,000 computers in well under a second on
+ * PostgreSQL), for route tests, the browser tests and the bench. Computer i runs
+ * `versions[i % versions.length]`; every 7th never connected (last_seen_at NULL);
+ * every 13th has an open error flag. Hostnames are `pc` + a padded number, with
+ * every 5th upper-cased, so a case-insensitive sort and search are exercised.
+ */
+import type { Queryable } from "../../server/db/db.ts";
+
+export interface SeedOptions {
+  count: number;
+  versions: string[];
+  /** Added to the `pc` prefix so several seeds can share a database. */
+  prefix?: string;
+}
+
+export async function seedFleet(db: Queryable, options: SeedOptions): Promise<void> {
+  await db.query(
+    `INSERT INTO computers (agent_id, agent_token_hash, hostname, os, agent_version,
+       last_seen_at, have_active_errors)
+     SELECT 'seed-' || $3 || i, 'seeded-no-token',
+       CASE WHEN i % 5 = 0 THEN upper('pc' || $3 || lpad(i::text, 6, '0'))
+            ELSE 'pc' || $3 || lpad(i::text, 6, '0') END,
+       'windows', ($1::text[])[1 + i % cardinality($1::text[])],
+       CASE WHEN i % 7 = 0 THEN NULL
+            ELSE timestamptz '2026-12-01T00:00:00Z' - make_interval(mins => i) END,
+       i % 13 = 0
+     FROM generate_series(1, $2::int) AS i`,
+    [options.versions, options.count, options.prefix ?? ""],
+  );
+}
