@@ -1,9 +1,7 @@
 /**
- * Data access for computers (enrolled agents) and their `errors` jsonb array.
- * Appending an error is one UPDATE (`errors || $x`), never read-modify-write,
- * so concurrent reports cannot lose each other.
+ * Data access for computers (enrolled agents). Their errors live in
+ * `computer_errors` (see computer_errors.ts); the counts here come from it.
  */
-import type { ComputerError } from "../../protocol/mod.ts";
 import { type Queryable, toIso, toIsoOrNull } from "./db.ts";
 
 export interface ComputerRow {
@@ -23,9 +21,9 @@ export interface ComputerRow {
 
 export const COLUMNS = `id::text AS id, agent_id, agent_token_hash, hostname, os, agent_version,
   last_seen_at, have_active_errors, created_at, updated_at,
-  jsonb_array_length(errors) AS error_count,
-  (SELECT count(*)::int FROM jsonb_array_elements(errors) e
-    WHERE NOT COALESCE((e->>'resolved')::boolean, false)) AS active_error_count`;
+  (SELECT count(*)::int FROM computer_errors e WHERE e.computer_id = computers.id) AS error_count,
+  (SELECT count(*)::int FROM computer_errors e
+    WHERE e.computer_id = computers.id AND NOT e.resolved) AS active_error_count`;
 
 export function toComputer(row: Record<string, unknown>): ComputerRow {
   return {
@@ -81,70 +79,5 @@ export async function touchComputer(
                          ELSE updated_at END
      WHERE id::text = $1`,
     [id, agentVersion],
-  );
-}
-
-/**
- * Appends `error` in one UPDATE. When `error.report_id` is already stored the
- * row is left alone (a retried report counts once). The array keeps its newest
- * `keep` elements, dropping resolved ones first. Returns false for a duplicate.
- */
-export async function appendComputerError(
-  db: Queryable,
-  computerId: string,
-  error: ComputerError,
-  keep: number,
-): Promise<boolean> {
-  const duplicateGuard = error.report_id
-    ? "AND NOT (errors @> jsonb_build_array(jsonb_build_object('report_id', $4::text)))"
-    : "AND $4::text IS NULL";
-  const rows = await db.query(
-    `UPDATE computers SET
-       errors = CASE WHEN jsonb_array_length(errors) < $3 THEN errors || $2::text::jsonb
-         ELSE (SELECT jsonb_agg(kept.e ORDER BY kept.ord) FROM (
-           SELECT t.e, t.ord FROM jsonb_array_elements(errors || $2::text::jsonb) WITH ORDINALITY AS t(e, ord)
-           ORDER BY COALESCE((t.e->>'resolved')::boolean, false), t.ord DESC
-           LIMIT $3) AS kept) END,
-       have_active_errors = true,
-       updated_at = now()
-     WHERE id::text = $1 ${duplicateGuard}
-     RETURNING id`,
-    [computerId, JSON.stringify([error]), keep, error.report_id ?? null],
-  );
-  return rows.length === 1;
-}
-
-export async function getComputerErrors(
-  db: Queryable,
-  computerId: string,
-): Promise<ComputerError[] | null> {
-  const rows = await db.query<{ errors: ComputerError[] }>(
-    "SELECT errors FROM computers WHERE id::text = $1",
-    [computerId],
-  );
-  return rows[0] ? rows[0].errors : null;
-}
-
-/** Replaces the errors array of a computer locked FOR UPDATE by the caller's transaction. */
-export async function lockComputerErrors(
-  tx: Queryable,
-  computerId: string,
-): Promise<ComputerError[] | null> {
-  const rows = await tx.query<{ errors: ComputerError[] }>(
-    "SELECT errors FROM computers WHERE id::text = $1 FOR UPDATE",
-    [computerId],
-  );
-  return rows[0] ? rows[0].errors : null;
-}
-
-export async function saveComputerErrors(
-  tx: Queryable,
-  computerId: string,
-  errors: ComputerError[],
-): Promise<void> {
-  await tx.query(
-    `UPDATE computers SET errors = $2::text::jsonb, have_active_errors = $3, updated_at = now()
-     WHERE id::text = $1`,
-    [computerId, JSON.stringify(errors), errors.some((e) => !e.resolved)],
   );
 }

@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import type { ComputerError } from "../../protocol/mod.ts";
-import { appendComputerError } from "../db/computers.ts";
+import {
+  insertComputerError,
+  listErrorsOfComputer,
+  pruneComputerErrors,
+} from "../db/computer_errors.ts";
 import { makeTestApp, TEST_ADAPTERS, type TestAgent, type TestApp } from "../test_app.ts";
 
 const json = { "content-type": "application/json" };
@@ -146,17 +150,21 @@ for (const { adapter, ignore, label } of TEST_ADAPTERS) {
         resolved_at: null,
         resolution_notes: null,
       });
+      const append = (error: ComputerError, maxCount: number, maxBytes: number) =>
+        h.db.transaction(async (tx) => {
+          await insertComputerError(tx, agent.computerId, error, 100);
+          await pruneComputerErrors(tx, agent.computerId, maxCount, maxBytes);
+        });
+      const ids = async () =>
+        (await listErrorsOfComputer(h.db, agent.computerId))!.map((e) => e.id);
       // Keep 5: e0..e4 with e1 and e3 resolved, then two more unresolved arrive.
-      for (let i = 0; i < 5; i++) {
-        await appendComputerError(h.db, agent.computerId, element(i, i === 1 || i === 3), 5);
-      }
-      await appendComputerError(h.db, agent.computerId, element(5, false), 5);
-      await appendComputerError(h.db, agent.computerId, element(6, false), 5);
-      const rows = await h.db.query<{ errors: ComputerError[] }>(
-        "SELECT errors FROM computers WHERE id::text = $1",
-        [agent.computerId],
-      );
-      assert.deepEqual(rows[0].errors.map((e) => e.id), ["e0", "e2", "e4", "e5", "e6"]);
+      for (let i = 0; i < 5; i++) await append(element(i, i === 1 || i === 3), 5, 10_000);
+      await append(element(5, false), 5, 10_000);
+      await append(element(6, false), 5, 10_000);
+      assert.deepEqual(await ids(), ["e0", "e2", "e4", "e5", "e6"]);
+      // A byte cap of 300 (100 each) keeps the newest three, whatever the count cap.
+      await append(element(7, false), 5, 300);
+      assert.deepEqual(await ids(), ["e5", "e6", "e7"]);
     },
   });
 }

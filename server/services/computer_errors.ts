@@ -2,28 +2,33 @@
 import type { ComputerError, ErrorReport } from "../../protocol/mod.ts";
 import type { Db } from "../db/db.ts";
 import {
-  appendComputerError,
-  getComputerErrors,
-  lockComputerErrors,
-  saveComputerErrors,
-} from "../db/computers.ts";
+  findComputerErrorForUpdate,
+  insertComputerError,
+  listErrorsOfComputer,
+  lockComputer,
+  markComputerErrorResolved,
+  pruneComputerErrors,
+} from "../db/computer_errors.ts";
 import { HttpError } from "../errors.ts";
+import { boundDetails, jsonBytes } from "./error_size.ts";
 
 /** A computer keeps at most this many errors; resolved ones are dropped first. */
 export const MAX_ERRORS_PER_COMPUTER = 500;
+/** ... and at most this many bytes of them (each error's JSON), dropped in the same order. */
+export const MAX_ERROR_BYTES_PER_COMPUTER = 1024 * 1024;
 
-/** Maps an agent's report to the plan's error element. */
+/** Maps an agent's report to the plan's error element, its details bounded in size. */
 export function toComputerError(report: ErrorReport, now: Date): ComputerError {
   return {
     id: crypto.randomUUID(),
     error_type: report.error_type,
     error_message: report.message,
-    error_details: {
+    error_details: boundDetails({
       ...report.details,
       reported_at_agent: report.timestamp,
       agent_version_at_error: report.agent_version,
       ...(report.stack_trace !== undefined ? { stack_trace: report.stack_trace } : {}),
-    },
+    }),
     reported_at: now.toISOString(),
     resolved: false,
     resolved_at: null,
@@ -32,18 +37,28 @@ export function toComputerError(report: ErrorReport, now: Date): ComputerError {
   };
 }
 
-/** Stores a report; a `report_id` seen before is accepted and stored once. */
-export async function reportComputerError(
+/**
+ * Stores a report; a `report_id` seen before is accepted and stored once.
+ * Returns false for such a duplicate (or a computer deleted meanwhile).
+ */
+export function reportComputerError(
   db: Db,
   computerId: string,
   report: ErrorReport,
   now = new Date(),
-): Promise<void> {
-  await appendComputerError(db, computerId, toComputerError(report, now), MAX_ERRORS_PER_COMPUTER);
+): Promise<boolean> {
+  const error = toComputerError(report, now);
+  return db.transaction(async (tx) => {
+    const id = await lockComputer(tx, computerId);
+    if (id === null) return false;
+    if (!await insertComputerError(tx, id, error, jsonBytes(error))) return false;
+    await pruneComputerErrors(tx, id, MAX_ERRORS_PER_COMPUTER, MAX_ERROR_BYTES_PER_COMPUTER);
+    return true;
+  });
 }
 
 export async function listComputerErrors(db: Db, computerId: string): Promise<ComputerError[]> {
-  const errors = await getComputerErrors(db, computerId);
+  const errors = await listErrorsOfComputer(db, computerId);
   if (errors === null) throw new HttpError(404, "not_found", `Computer "${computerId}" not found`);
   return errors;
 }
@@ -57,23 +72,13 @@ export function resolveComputerError(
   now = new Date(),
 ): Promise<ComputerError> {
   return db.transaction(async (tx) => {
-    const errors = await lockComputerErrors(tx, computerId);
-    if (errors === null) {
-      throw new HttpError(404, "not_found", `Computer "${computerId}" not found`);
-    }
-    const index = errors.findIndex((e) => String(e.id) === errorId);
-    if (index < 0) throw new HttpError(404, "not_found", `Error "${errorId}" not found`);
-    if (errors[index].resolved) {
+    const id = await lockComputer(tx, computerId);
+    if (id === null) throw new HttpError(404, "not_found", `Computer "${computerId}" not found`);
+    const error = await findComputerErrorForUpdate(tx, id, errorId);
+    if (error === null) throw new HttpError(404, "not_found", `Error "${errorId}" not found`);
+    if (error.resolved) {
       throw new HttpError(409, "conflict", `Error "${errorId}" is already resolved`);
     }
-    const resolved = {
-      ...errors[index],
-      resolved: true,
-      resolved_at: now.toISOString(),
-      resolution_notes: notes,
-    };
-    errors[index] = resolved;
-    await saveComputerErrors(tx, computerId, errors);
-    return resolved;
+    return await markComputerErrorResolved(tx, id, errorId, notes, now);
   });
 }
