@@ -15,6 +15,21 @@ export function jitter(ms: number, fraction = 0.1): number {
   return Math.round(ms * (1 - fraction + Math.random() * 2 * fraction));
 }
 
+/**
+ * `Retry-After` (seconds or an HTTP date) in ms, between 1 s and 5 min, plus
+ * up to 50% jitter so a turned-away fleet does not come back in one second.
+ */
+export function retryAfterMs(header: string | null, now = Date.now()): number {
+  let seconds = 1;
+  const value = header?.trim() ?? "";
+  if (/^\d+$/.test(value)) seconds = Number(value);
+  else if (value !== "" && !Number.isNaN(Date.parse(value))) {
+    seconds = (Date.parse(value) - now) / 1000;
+  }
+  const ms = Math.min(Math.max(seconds, 1), 300) * 1000;
+  return Math.round(ms * (1 + Math.random() * 0.5));
+}
+
 /** Resolves after `ms`, or rejects early when `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

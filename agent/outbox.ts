@@ -6,14 +6,27 @@
  * a report re-sent after a crash is stored once by the server. The buffer is
  * bounded: when full, the oldest tenth is dropped and one `AgentReportsDropped`
  * report (at the head of the queue) carries how many were lost.
+ *
+ * No report blocks the ones behind it: one the server refuses (4xx) is
+ * dropped, one that keeps failing while the next ones are delivered is moved
+ * to `<path>.quarantine` — either way an `AgentReportSetAside` report says so.
+ * A busy reply (429/503 + Retry-After) pauses delivery as long as it asks.
  */
-import { ErrorReport, REPORTS_DROPPED } from "../protocol/mod.ts";
+import { ErrorReport, REPORT_SET_ASIDE, REPORTS_DROPPED } from "../protocol/mod.ts";
 import { readTextIfExists, writeFileAtomic } from "./atomic_file.ts";
 import type { Logger } from "./log.ts";
 import { backoffDelay } from "./backoff.ts";
 
-/** What became of one delivery attempt. */
-export type SendResult = "delivered" | "rejected" | "retry";
+/**
+ * What became of one delivery attempt: `rejected` carries the HTTP status;
+ * `busy` the wait the server asked for.
+ */
+export type SendResult =
+  | "delivered"
+  | "retry"
+  | "rejected"
+  | { rejected: number; message?: string }
+  | { busyMs: number };
 
 export interface OutboxOptions {
   path: string;
@@ -28,6 +41,9 @@ export interface OutboxOptions {
 /** Rewrite the file after this many deliveries (and when a flush pass ends). */
 const REWRITE_EVERY = 20;
 
+/** Failures of one report, each while a report behind it got through, before it is set aside. */
+const QUARANTINE_AFTER = 3;
+
 export class Outbox {
   readonly #o: Required<OutboxOptions>;
   #entries: ErrorReport[] = [];
@@ -36,6 +52,8 @@ export class Outbox {
   #flushing: Promise<void> | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #attempt = 0;
+  /** Per report id: failures while a later report was delivered. */
+  #strikes = new Map<string, number>();
   #stopped = false;
   #abort = new AbortController();
 
@@ -116,29 +134,36 @@ export class Outbox {
   async #flush(): Promise<void> {
     let delivered = 0;
     try {
+      // `failing`: a report that just failed, kept where it is while the next one is tried.
+      let failing: ErrorReport | null = null;
       while (!this.#stopped && this.#entries.length > 0) {
-        const report = this.#entries[0];
-        this.#inFlight = report;
-        let result: SendResult;
-        try {
-          result = await this.#o.send(report, this.#abort.signal);
-        } catch {
-          result = "retry";
-        } finally {
-          this.#inFlight = null;
+        const report: ErrorReport | undefined = failing
+          ? this.#entries[this.#entries.indexOf(failing) + 1]
+          : this.#entries[0];
+        if (!report) return this.#scheduleRetry(); // nothing behind the failing one
+        const result = await this.#sendOne(report);
+        if (result === "retry" || (typeof result === "object" && "busyMs" in result)) {
+          // Two in a row failing: the server (or the way to it) is down, not one report.
+          if (failing || typeof result === "object") {
+            return this.#scheduleRetry(typeof result === "object" ? result.busyMs : undefined);
+          }
+          failing = report;
+          continue;
         }
-        if (result === "retry") {
-          this.#scheduleRetry();
-          return;
-        }
-        if (result === "rejected") {
-          this.#o.log.warn("Server rejected an error report; dropping it", {
-            report_id: report.report_id,
-            error_type: report.error_type,
-          });
-        }
+        if (result !== "delivered") this.#setAside(report, "rejected", result);
         this.#attempt = 0;
-        this.#entries.splice(this.#entries.indexOf(report), 1);
+        this.#remove(report);
+        if (failing) {
+          // The server took the next report: the failing one is the problem.
+          const id = failing.report_id ?? "";
+          const strikes = (this.#strikes.get(id) ?? 0) + 1;
+          this.#strikes.set(id, strikes);
+          if (strikes >= QUARANTINE_AFTER) {
+            this.#setAside(failing, "quarantined", "retry");
+            this.#remove(failing);
+          }
+          failing = null;
+        }
         if (++delivered % REWRITE_EVERY === 0) this.#queueRewrite();
       }
     } finally {
@@ -147,13 +172,70 @@ export class Outbox {
     }
   }
 
-  #scheduleRetry(): void {
-    if (this.#stopped) return;
-    const delay = backoffDelay(this.#attempt++, this.#o.retryBaseMs, this.#o.retryMaxMs);
-    this.#o.log.info("Error reports not delivered; will retry", {
-      pending: this.#entries.length,
-      retry_in_ms: delay,
+  async #sendOne(report: ErrorReport): Promise<SendResult> {
+    this.#inFlight = report;
+    try {
+      return await this.#o.send(report, this.#abort.signal);
+    } catch {
+      return "retry";
+    } finally {
+      this.#inFlight = null;
+    }
+  }
+
+  #remove(report: ErrorReport): void {
+    const index = this.#entries.indexOf(report);
+    if (index >= 0) this.#entries.splice(index, 1);
+    this.#strikes.delete(report.report_id ?? "");
+  }
+
+  /**
+   * Drops `report` from the queue's way: a quarantined one is kept in
+   * `<path>.quarantine`; a notice naming it is queued (never one for a notice).
+   */
+  #setAside(report: ErrorReport, how: "rejected" | "quarantined", result: SendResult): void {
+    const status = typeof result === "object" && "rejected" in result ? result.rejected : null;
+    const fields = { report_id: report.report_id, error_type: report.error_type, status };
+    if (how === "quarantined") {
+      const line = JSON.stringify(report) + "\n";
+      this.#queue(() => appendDurably(`${this.#o.path}.quarantine`, line));
+      this.#o.log.warn("An error report keeps failing; moved it to quarantine", fields);
+    } else {
+      this.#o.log.warn("Server rejected an error report; dropping it", fields);
+    }
+    if (report.error_type === REPORT_SET_ASIDE) return;
+    this.#entries.push({
+      error_type: REPORT_SET_ASIDE,
+      message: how === "rejected"
+        ? `The server refused an error report (HTTP ${status}); it was dropped`
+        : `An error report failed ${QUARANTINE_AFTER} times while later ones were delivered; ` +
+          `it was moved to ${this.#o.path}.quarantine`,
+      timestamp: new Date().toISOString(),
+      agent_version: this.#o.agentVersion,
+      details: {
+        how,
+        status,
+        report_id: printable(report.report_id ?? ""),
+        error_type: printable(report.error_type),
+        ...(typeof result === "object" && "message" in result && result.message
+          ? { server_message: printable(result.message) }
+          : {}),
+      },
+      report_id: crypto.randomUUID(),
     });
+  }
+
+  /** Tries again after `busyMs` (the server's Retry-After), else after a growing backoff. */
+  #scheduleRetry(busyMs?: number): void {
+    if (this.#stopped) return;
+    const delay = busyMs ??
+      backoffDelay(this.#attempt++, this.#o.retryBaseMs, this.#o.retryMaxMs);
+    this.#o.log.info(
+      busyMs === undefined
+        ? "Error reports not delivered; will retry"
+        : "Server asked to wait before more error reports",
+      { pending: this.#entries.length, retry_in_ms: delay },
+    );
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#kick();
@@ -194,6 +276,11 @@ export class Outbox {
       this.#o.log.error("Could not write the error buffer", { path: this.#o.path, error });
     });
   }
+}
+
+/** A value from a refused report, safe to send back: printable ASCII, at most 200 characters. */
+function printable(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, "?").slice(0, 200);
 }
 
 async function appendDurably(path: string, line: string): Promise<void> {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type ErrorReport, REPORTS_DROPPED } from "../protocol/mod.ts";
+import { type ErrorReport, REPORT_SET_ASIDE, REPORTS_DROPPED } from "../protocol/mod.ts";
 import { Logger } from "./log.ts";
-import { Outbox, type SendResult } from "./outbox.ts";
+import { Outbox, type OutboxOptions, type SendResult } from "./outbox.ts";
 
 function report(n: number): ErrorReport {
   return {
@@ -44,7 +44,7 @@ async function until(check: () => boolean) {
   }
 }
 
-function open(dir: string, log: Logger, send: ReturnType<typeof receiver>["send"], max = 1000) {
+function open(dir: string, log: Logger, send: OutboxOptions["send"], max = 1000) {
   return Outbox.open({
     path: join(dir, "error_reports.jsonl"),
     send,
@@ -107,7 +107,93 @@ Deno.test("Outbox drops a report the server refuses and goes on with the next", 
     await outbox.add(report(2));
     await until(() => outbox.pending.length === 0);
     await outbox.stop();
-    assert.deepEqual(state.received.map((r) => r.message), ["report 2"]);
+    assert.deepEqual(state.received.map((r) => r.error_type), ["TestError", REPORT_SET_ASIDE]);
+    const notice = state.received.find((r) => r.error_type === REPORT_SET_ASIDE);
+    assert.equal(notice?.details?.how, "rejected");
+    assert.equal(notice?.details?.error_type, "TestError");
+  });
+});
+
+Deno.test("Outbox: a refused report is dropped and a notice naming it is delivered after", async () => {
+  await withOutboxDir(async (dir, log) => {
+    const received: ErrorReport[] = [];
+    const outbox = await open(dir, log, (r) => {
+      if (r.message === "report 1") return Promise.resolve({ rejected: 400, message: "NUL" });
+      received.push(r);
+      return Promise.resolve("delivered");
+    });
+    await outbox.add(report(1));
+    await outbox.add(report(2));
+    await until(() => outbox.pending.length === 0);
+    await outbox.stop();
+    assert.deepEqual(received.map((r) => r.error_type), ["TestError", REPORT_SET_ASIDE]);
+    assert.equal(received[1].details?.status, 400);
+    assert.equal(received[1].details?.server_message, "NUL");
+  });
+});
+
+Deno.test("Outbox: a report that keeps failing while later ones get through is quarantined", async () => {
+  await withOutboxDir(async (dir, log) => {
+    const received: string[] = [];
+    let poisonTries = 0;
+    const outbox = await open(dir, log, (r) => {
+      if (r.message === "poison") {
+        poisonTries++;
+        return Promise.resolve("retry");
+      }
+      received.push(r.error_type === REPORT_SET_ASIDE ? "notice" : r.message);
+      return Promise.resolve("delivered");
+    });
+    await outbox.add({ ...report(0), message: "poison" });
+    for (let i = 1; i <= 4; i++) await outbox.add(report(i));
+    await until(() => outbox.pending.length === 0);
+    await outbox.stop();
+    // The poison is tried first, and once more after each later report got through.
+    assert.deepEqual(
+      received.filter((m) => m !== "notice"),
+      [1, 2, 3, 4].map((i) => `report ${i}`),
+    );
+    assert.equal(received.filter((m) => m === "notice").length, 1);
+    assert.ok(poisonTries >= 3 && poisonTries <= 5, `poison tried ${poisonTries} times`);
+    const quarantined = await Deno.readTextFile(join(dir, "error_reports.jsonl.quarantine"));
+    assert.equal(JSON.parse(quarantined).message, "poison");
+  });
+});
+
+Deno.test("Outbox: while the server is down, nothing is quarantined", async () => {
+  await withOutboxDir(async (dir, log) => {
+    const { state, send } = receiver();
+    let calls = 0;
+    const outbox = await open(dir, log, (r) => {
+      calls++;
+      return send(r);
+    });
+    for (let i = 0; i < 5; i++) await outbox.add(report(i));
+    await until(() => calls >= 20);
+    // Each pass tries the head and the one behind it, no more.
+    state.up = true;
+    await until(() => outbox.pending.length === 0);
+    await outbox.stop();
+    assert.deepEqual(
+      state.received.map((r) => r.message),
+      [0, 1, 2, 3, 4].map((i) => `report ${i}`),
+    );
+  });
+});
+
+Deno.test("Outbox waits as long as a busy reply asks, then delivers", async () => {
+  await withOutboxDir(async (dir, log) => {
+    const at: number[] = [];
+    const outbox = await open(dir, log, () => {
+      at.push(performance.now());
+      return Promise.resolve(at.length === 1 ? { busyMs: 300 } : "delivered");
+    });
+    await outbox.add(report(1));
+    await until(() => outbox.pending.length === 0);
+    await outbox.stop();
+    assert.equal(at.length, 2);
+    // retryMaxMs is 20 here: the wait came from the reply, not the backoff.
+    assert.ok(at[1] - at[0] >= 290, `waited ${at[1] - at[0]} ms`);
   });
 });
 

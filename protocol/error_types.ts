@@ -18,8 +18,18 @@ export type UpdateErrorType = (typeof UPDATE_ERROR_TYPES)[number];
 /** Reports the agent dropped because its buffer was full; details carry the count. */
 export const REPORTS_DROPPED = "AgentReportsDropped";
 
+/**
+ * A report the agent set aside: the server refused it (4xx), or it kept
+ * failing while the reports behind it were delivered. Details name it.
+ */
+export const REPORT_SET_ASIDE = "AgentReportSetAside";
+
 /** Every error type Hangar itself sends; agents may send other strings too. */
-export const KNOWN_ERROR_TYPES = [...UPDATE_ERROR_TYPES, REPORTS_DROPPED] as const;
+export const KNOWN_ERROR_TYPES = [
+  ...UPDATE_ERROR_TYPES,
+  REPORTS_DROPPED,
+  REPORT_SET_ASIDE,
+] as const;
 
 /** Error codes in the server's `{error: {code, message}}` replies. */
 export const API_ERROR_CODES = [

@@ -17,6 +17,7 @@ import { VERSION } from "../version.ts";
 import type { Logger } from "../log.ts";
 import { Outbox, type SendResult } from "../outbox.ts";
 import { type DownloadOptions, type DownloadResult, downloadToFile } from "./download.ts";
+import { retryAfterMs } from "../backoff.ts";
 import { HttpClientError, statusError } from "./http_error.ts";
 
 export { HttpClientError } from "./http_error.ts";
@@ -107,12 +108,23 @@ export class HttpClient {
     } catch {
       return "retry";
     }
-    await res.body?.cancel();
-    if (res.ok) return "delivered";
+    if (res.ok) {
+      await res.body?.cancel();
+      return "delivered";
+    }
+    // The server asks to slow down (per-agent report limit) or is busy: wait as long as it says.
+    if ((res.status === 429 || res.status === 503) && res.headers.has("retry-after")) {
+      await res.body?.cancel();
+      return { busyMs: retryAfterMs(res.headers.get("retry-after")) };
+    }
     // A report the server refuses as such would block the queue forever.
     const permanent = res.status >= 400 && res.status < 500 &&
       ![401, 403, 408, 429].includes(res.status);
-    return permanent ? "rejected" : "retry";
+    if (!permanent) {
+      await res.body?.cancel();
+      return "retry";
+    }
+    return { rejected: res.status, message: (await statusError(res, "report-error")).message };
   }
 
   /** Opens the error buffer that `reportError` writes to. */
