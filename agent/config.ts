@@ -21,7 +21,22 @@ export const AgentConfig = z.looseObject({
   ws_reconnect_max_s: z.number().positive().default(60),
   /** Cap of the retry backoff for undelivered error reports and failed checks, in seconds. */
   retry_max_s: z.number().positive().default(300),
-  failed_version_retry_s: z.number().nonnegative().default(6 * 3600),
+  /**
+   * A version whose update failed here is held back this long after its first
+   * failure, twice as long after each further one, up to `failed_version_retry_max_s`.
+   */
+  failed_version_retry_s: z.number().nonnegative().default(3600),
+  failed_version_retry_max_s: z.number().nonnegative().default(24 * 3600),
+  /** A download gives up after this many attempts in a row that received nothing. */
+  download_max_idle_attempts: z.number().int().min(1).default(10),
+  /** Cap of the backoff between download attempts that received nothing, in seconds. */
+  download_retry_max_s: z.number().positive().default(300),
+  /** A download gives up this long after it began (kept across restarts), in seconds. */
+  download_deadline_s: z.number().positive().default(24 * 3600),
+  /** A download gives up after the server answered only 503/429 for this long, in seconds. */
+  download_busy_deadline_s: z.number().positive().default(3600),
+  /** A download that receives nothing for this long is dropped and resumed, in seconds. */
+  download_idle_timeout_s: z.number().positive().default(60),
   /** Free disk space needed before an update, as a multiple of the package size. */
   min_free_space_factor: z.number().positive().default(3),
   /** Most error reports kept while the server cannot be reached. */

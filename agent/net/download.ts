@@ -1,42 +1,76 @@
 /**
  * Streams a package to `<save>.part` and renames it to `<save>` once whole.
- * An interrupted transfer resumes with `Range: bytes=<have>-` (the server
- * answers 206); a 503/429 is retried after its `Retry-After` plus jitter;
- * progress is logged every 10%.
+ * An interrupted transfer resumes with `Range: bytes=<have>-` and `If-Range`
+ * (the ETag it started with): the server answers 206 for the same file and
+ * 200 with the whole new one otherwise. `<save>.part.json` records which file
+ * the part belongs to and when the download began, so a restart, a crash or a
+ * reboot resumes it too. When to retry and when to give up is
+ * download_policy.ts; reads are paced to `bytesPerSecond` when given.
  */
 import type { Logger } from "../log.ts";
-import { backoffDelay, sleep } from "../backoff.ts";
+import { readTextIfExists, writeJsonAtomic } from "../atomic_file.ts";
+import { retryAfterMs, sleep } from "../backoff.ts";
+import {
+  type AttemptOutcome,
+  DEFAULT_RETRY_POLICY,
+  type RetryPolicy,
+  RetryState,
+} from "./download_policy.ts";
 import { HttpClientError, statusError } from "./http_error.ts";
+import { Pacer } from "./pacer.ts";
 
 export interface DownloadOptions {
   /** The size the file must have (the update's `file_size`). */
   expectedSize?: number;
+  /** What the file is (its checksum): a part file of another one is started over. */
+  identity?: string;
   signal?: AbortSignal;
-  /** Transfers tried before giving up (each one resumes the last). */
-  maxAttempts?: number;
-  retryBaseMs?: number;
-  retryMaxMs?: number;
+  policy?: Partial<RetryPolicy>;
   /** A transfer that receives nothing for this long is dropped and resumed. */
   idleTimeoutMs?: number;
+  /** Bandwidth limit; unset: as fast as the link goes. */
+  bytesPerSecond?: number;
+  /** Called after every chunk written, with the bytes in the part file. */
+  onProgress?: (bytes: number, total: number | undefined) => void;
 }
 
 export interface DownloadResult {
   bytes: number;
   /** How many times the transfer resumed from a partial file. */
   resumes: number;
+  /** Requests that got the file (busy replies not counted). */
+  attempts: number;
 }
 
-type Outcome = { kind: "done" } | { kind: "wait"; ms: number } | { kind: "restart" };
+/** A download that gave up: why, and what it had achieved. */
+export class DownloadGaveUpError extends HttpClientError {
+  constructor(message: string, readonly details: Record<string, unknown>, options?: ErrorOptions) {
+    super("gave_up", message, undefined, undefined, options);
+    this.name = "DownloadGaveUpError";
+  }
+}
+
+/** What `<save>.part.json` records about the part file beside it. */
+interface PartMeta {
+  url: string;
+  identity: string | null;
+  size: number | null;
+  etag: string | null;
+  started_at: string;
+}
 
 interface Transfer {
   url: URL;
   partPath: string;
   headers: Record<string, string>;
   log: Logger;
-  expectedSize: number | undefined;
-  signal: AbortSignal | undefined;
-  idleTimeoutMs: number;
+  meta: PartMeta;
+  metaPath: string;
+  o: DownloadOptions;
+  pacer: Pacer | null;
   resumes: number;
+  /** Bytes the last attempt received. */
+  lastGot: number;
 }
 
 export async function downloadToFile(
@@ -46,51 +80,81 @@ export async function downloadToFile(
   log: Logger,
   options: DownloadOptions,
 ): Promise<DownloadResult> {
-  const { expectedSize, signal, maxAttempts = 8, retryBaseMs = 500, retryMaxMs = 30_000 } = options;
+  const { expectedSize, signal } = options;
   const partPath = `${savePath}.part`;
+  const metaPath = `${partPath}.json`;
+  const meta = await openPart(partPath, metaPath, url, options, log);
+  const state = new RetryState(
+    { ...DEFAULT_RETRY_POLICY, ...options.policy },
+    Date.parse(meta.started_at),
+  );
   const ctx: Transfer = {
     url,
     partPath,
     headers,
     log,
-    expectedSize,
-    signal,
-    idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
+    meta,
+    metaPath,
+    o: options,
+    pacer: options.bytesPerSecond ? new Pacer(options.bytesPerSecond) : null,
     resumes: 0,
+    lastGot: 0,
   };
-  for (let attempt = 1;; attempt++) {
+  let received = 0;
+  for (;;) {
     let have = await fileSize(partPath);
     if (expectedSize !== undefined && have > expectedSize) {
       await Deno.remove(partPath);
       have = 0;
     }
     if (expectedSize !== undefined && have === expectedSize && have > 0) break;
-    let outcome: Outcome;
+    let outcome: AttemptOutcome;
+    let error: Error | null = null;
     try {
-      outcome = await transfer(ctx, have);
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      const retryable = !(error instanceof HttpClientError) || error.retryable;
-      if (!retryable || attempt >= maxAttempts) throw error;
-      const delay = backoffDelay(attempt - 1, retryBaseMs, retryMaxMs);
-      log.warn("Download interrupted; will resume", {
+      const done = await transfer(ctx, have);
+      if (done === "done") break;
+      outcome = done;
+    } catch (e) {
+      if (signal?.aborted) throw e;
+      // Only the network's and a failing server's errors are worth another attempt.
+      if (!(e instanceof HttpClientError) || !e.retryable) throw e;
+      error = e;
+      outcome = { kind: ctx.lastGot > 0 ? "progress" : "nothing" };
+    }
+    received += ctx.lastGot;
+    const decision = state.next(outcome);
+    const fields = {
+      url: url.href,
+      have_bytes: await fileSize(partPath),
+      attempts: state.attempts,
+      idle_attempts: state.idleAttempts,
+      ...(error ? { error: error.message } : {}),
+    };
+    if (!decision.retry) {
+      const details = {
+        ...fields,
+        reason: decision.reason,
+        received_bytes: received,
+        busy_replies: state.busyReplies,
+        expected_bytes: expectedSize ?? null,
+        started_at: meta.started_at,
+      };
+      log.error("Download gave up", details);
+      throw new DownloadGaveUpError(
+        `download gave up: ${decision.reason}${error ? ` (last error: ${error.message})` : ""}`,
+        details,
+        { cause: error ?? undefined },
+      );
+    }
+    if (outcome.kind === "busy") {
+      log.info("Download server busy; waiting as asked", {
         url: url.href,
-        have_bytes: await fileSize(partPath),
-        attempt,
-        retry_in_ms: delay,
-        error: (error as Error).message,
+        wait_ms: decision.waitMs,
       });
-      await sleep(delay, signal);
-      continue;
+    } else {
+      log.warn("Download interrupted; will resume", { ...fields, retry_in_ms: decision.waitMs });
     }
-    if (outcome.kind === "done") break;
-    if (attempt >= maxAttempts) {
-      throw new HttpClientError("status", `download: gave up after ${attempt} attempts`, 503);
-    }
-    if (outcome.kind === "wait") {
-      log.info("Download server busy; waiting as asked", { url: url.href, wait_ms: outcome.ms });
-      await sleep(outcome.ms, signal);
-    }
+    await sleep(decision.waitMs, signal);
   }
   const bytes = await fileSize(partPath);
   if (expectedSize !== undefined && bytes !== expectedSize) {
@@ -100,24 +164,78 @@ export async function downloadToFile(
     );
   }
   await Deno.rename(partPath, savePath);
-  return { bytes, resumes: ctx.resumes };
+  await Deno.remove(metaPath).catch(() => {});
+  return { bytes, resumes: ctx.resumes, attempts: state.attempts + 1 };
+}
+
+/**
+ * Keeps a part file left by an earlier run when it belongs to the same file
+ * (same URL, identity and size); otherwise starts over. Returns the record.
+ */
+async function openPart(
+  partPath: string,
+  metaPath: string,
+  url: URL,
+  o: DownloadOptions,
+  log: Logger,
+): Promise<PartMeta> {
+  const fresh: PartMeta = {
+    url: url.href,
+    identity: o.identity ?? null,
+    size: o.expectedSize ?? null,
+    etag: null,
+    started_at: new Date().toISOString(),
+  };
+  let old: PartMeta | null = null;
+  try {
+    old = JSON.parse(await readTextIfExists(metaPath) ?? "null");
+  } catch {
+    old = null; // torn by a crash: the part cannot be trusted
+  }
+  const have = await fileSize(partPath);
+  const same = old !== null && old.url === fresh.url && old.identity === fresh.identity &&
+    old.size === fresh.size && typeof old.started_at === "string" &&
+    !Number.isNaN(Date.parse(old.started_at));
+  if (same && old) {
+    if (have > 0) {
+      log.info("Found a partial download; resuming it", {
+        path: partPath,
+        have_bytes: have,
+        started_at: old.started_at,
+      });
+    }
+    return old;
+  }
+  if (have > 0) {
+    log.warn("Partial download belongs to another file; starting over", { path: partPath });
+    await Deno.remove(partPath);
+  }
+  await writeJsonAtomic(metaPath, fresh);
+  return fresh;
 }
 
 /** One request, appending to the part file from byte `have`. */
-async function transfer(ctx: Transfer, have: number): Promise<Outcome> {
-  const { url, partPath, log, expectedSize } = ctx;
+async function transfer(
+  ctx: Transfer,
+  have: number,
+): Promise<"done" | AttemptOutcome> {
+  const { url, partPath, log, meta } = ctx;
+  ctx.lastGot = 0;
   // A server that stops sending without closing would hold the update forever.
+  const idleMs = ctx.o.idleTimeoutMs ?? 60_000;
   const idle = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const touch = () => {
+  /** Restarts the idle timer; `false` stops it (while the pacer holds reads back). */
+  const touch = (arm = true) => {
     clearTimeout(timer);
-    timer = setTimeout(
-      () => idle.abort(new Error(`no data for ${ctx.idleTimeoutMs} ms`)),
-      ctx.idleTimeoutMs,
-    );
+    if (arm) timer = setTimeout(() => idle.abort(new Error(`no data for ${idleMs} ms`)), idleMs);
   };
-  const signal = ctx.signal ? AbortSignal.any([ctx.signal, idle.signal]) : idle.signal;
-  const headers = { ...ctx.headers, ...(have > 0 ? { range: `bytes=${have}-` } : {}) };
+  const signal = ctx.o.signal ? AbortSignal.any([ctx.o.signal, idle.signal]) : idle.signal;
+  const headers: Record<string, string> = { ...ctx.headers };
+  if (have > 0) {
+    headers.range = `bytes=${have}-`;
+    if (meta.etag) headers["if-range"] = meta.etag;
+  }
   touch();
   try {
     let res: Response;
@@ -128,7 +246,7 @@ async function transfer(ctx: Transfer, have: number): Promise<Outcome> {
     }
     if (res.status === 503 || res.status === 429) {
       await res.body?.cancel();
-      return { kind: "wait", ms: retryAfterMs(res.headers.get("retry-after")) };
+      return { kind: "busy", retryAfterMs: retryAfterMs(res.headers.get("retry-after")) };
     }
     let total: number | undefined;
     if (res.status === 206) {
@@ -139,7 +257,7 @@ async function transfer(ctx: Transfer, have: number): Promise<Outcome> {
         });
         await res.body?.cancel();
         await Deno.remove(partPath);
-        return { kind: "restart" };
+        return { kind: "nothing" };
       }
       total = range[2] === "*" ? undefined : Number(range[2]);
       ctx.resumes++;
@@ -150,23 +268,35 @@ async function transfer(ctx: Transfer, have: number): Promise<Outcome> {
       });
       await res.body?.cancel();
       await Deno.remove(partPath);
-      return { kind: "restart" };
+      return { kind: "nothing" };
     } else if (res.status === 200) {
+      if (have > 0) {
+        log.warn("Server sent the whole file (it changed, or ignores Range); starting over", {
+          url: url.href,
+          had_bytes: have,
+        });
+      }
       have = 0;
       const length = res.headers.get("content-length");
       total = length === null ? undefined : Number(length);
     } else {
       throw await statusError(res, "download");
     }
-    if (expectedSize !== undefined && total !== undefined && total !== expectedSize) {
+    const expected = ctx.o.expectedSize;
+    if (expected !== undefined && total !== undefined && total !== expected) {
       await res.body?.cancel();
       throw new HttpClientError(
         "size_mismatch",
-        `download: server offers ${total} bytes, expected ${expectedSize}`,
+        `download: server offers ${total} bytes, expected ${expected}`,
       );
     }
-    const want = total ?? expectedSize;
-    await writeBody(res, partPath, have, want, url, log, touch);
+    const etag = res.headers.get("etag");
+    if (etag && !etag.startsWith("W/") && etag !== meta.etag) {
+      meta.etag = etag;
+      await writeJsonAtomic(ctx.metaPath, meta);
+    }
+    const want = total ?? expected;
+    await writeBody(ctx, res, have, want, touch);
     const size = await fileSize(partPath);
     if (want !== undefined && size < want) {
       throw new HttpClientError(
@@ -174,7 +304,7 @@ async function transfer(ctx: Transfer, have: number): Promise<Outcome> {
         `download: connection ended at ${size} of ${want} bytes`,
       );
     }
-    return { kind: "done" };
+    return "done";
   } finally {
     clearTimeout(timer);
   }
@@ -188,14 +318,13 @@ function networkError(error: unknown): HttpClientError {
 }
 
 async function writeBody(
+  ctx: Transfer,
   res: Response,
-  partPath: string,
   start: number,
   total: number | undefined,
-  url: URL,
-  log: Logger,
-  touch: () => void,
+  touch: (arm?: boolean) => void,
 ): Promise<void> {
+  const { partPath, log, url } = ctx;
   const file = await Deno.open(partPath, {
     write: true,
     create: true,
@@ -206,11 +335,23 @@ async function writeBody(
   let nextReport = 10;
   try {
     if (!res.body) return;
-    for await (const chunk of res.body) {
+    const reader = res.body.getReader();
+    for (;;) {
+      let chunk: Uint8Array;
+      try {
+        const read = await reader.read();
+        if (read.done) break;
+        chunk = read.value;
+      } catch (error) {
+        throw networkError(error);
+      }
       touch();
+      // A write error (a full disk) is not the network's: it ends the download.
       let written = 0;
       while (written < chunk.length) written += await file.write(chunk.subarray(written));
       done += chunk.length;
+      ctx.lastGot += chunk.length;
+      ctx.o.onProgress?.(done, total);
       if (total) {
         const percent = Math.floor((done / total) * 100);
         if (percent >= nextReport) {
@@ -223,24 +364,16 @@ async function writeBody(
           nextReport = Math.floor(percent / 10) * 10 + 10;
         }
       }
+      if (ctx.pacer) {
+        touch(false); // waiting for the pacer is not the link going quiet
+        await ctx.pacer.take(chunk.length, ctx.o.signal);
+        touch();
+      }
     }
-  } catch (error) {
-    throw networkError(error);
   } finally {
     await file.sync().catch(() => {});
     file.close();
   }
-}
-
-/** `Retry-After` (seconds or an HTTP date) in ms, at least 1 s, plus up to 50% jitter. */
-function retryAfterMs(header: string | null): number {
-  let seconds = 1;
-  if (header && /^\d+$/.test(header.trim())) seconds = Number(header.trim());
-  else if (header && !Number.isNaN(Date.parse(header))) {
-    seconds = (Date.parse(header) - Date.now()) / 1000;
-  }
-  const ms = Math.min(Math.max(seconds, 1), 300) * 1000;
-  return Math.round(ms * (1 + Math.random() * 0.5));
 }
 
 async function fileSize(path: string): Promise<number> {

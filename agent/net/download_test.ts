@@ -78,7 +78,7 @@ Deno.test("downloadFile resumes a cut transfer with Range and ends with the exac
       const save = join(dir, "package.zip");
       const result = await client.downloadFile("/pkg.zip", save, {
         expectedSize: BODY.length,
-        retryBaseMs: 10,
+        policy: { retryBaseMs: 10 },
       });
       assert.equal(result.resumes, 1);
       assert.equal(await sha256(save), SHA);
@@ -98,7 +98,7 @@ Deno.test("downloadFile drops a transfer that goes silent and resumes it", async
       const save = join(dir, "package.zip");
       const result = await client.downloadFile("/pkg.zip", save, {
         expectedSize: BODY.length,
-        retryBaseMs: 10,
+        policy: { retryBaseMs: 10 },
         idleTimeoutMs: 200,
       });
       assert.equal(result.resumes, 1);

@@ -4,7 +4,7 @@
  */
 import { ApiErrorBody } from "../../protocol/mod.ts";
 
-export type HttpErrorKind = "network" | "status" | "invalid_reply" | "size_mismatch";
+export type HttpErrorKind = "network" | "status" | "invalid_reply" | "size_mismatch" | "gave_up";
 
 export class HttpClientError extends Error {
   constructor(
