@@ -10,6 +10,8 @@ export interface AgentPaths {
   updateResult: string;
   /** The version whose update last failed here (kept in config/, which updates never move). */
   failedUpdate: string;
+  /** The update handed to the updater last (which version, when): see held_versions.ts. */
+  updateAttempt: string;
   /** The download and staging area of updates. */
   updateDir: string;
 }
@@ -23,6 +25,7 @@ export function agentPaths(installDir: string): AgentPaths {
     health: join(installDir, "agent_health.json"),
     updateResult: join(installDir, "update_result.json"),
     failedUpdate: join(installDir, "config", "failed_update.json"),
+    updateAttempt: join(installDir, "config", "update_attempt.json"),
     updateDir: join(installDir, "_update"),
   };
 }

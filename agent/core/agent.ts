@@ -4,12 +4,11 @@
  * periodically, runs an update when told of a newer version, and shuts down
  * gracefully — for a signal or to hand over to the updater.
  */
-import { createHash } from "node:crypto";
 import semver from "semver";
 import type { ErrorReport, NewVersionPayload, UpdateInfo } from "../../protocol/mod.ts";
 import { VERSION } from "../version.ts";
 import { TRUSTED_KEYS } from "../trusted_keys.ts";
-import { readTextIfExists, writeJsonAtomic } from "../atomic_file.ts";
+import { writeJsonAtomic } from "../atomic_file.ts";
 import { backoffDelay, jitter } from "../backoff.ts";
 import type { ConfigManager } from "../config.ts";
 import type { LockManager } from "../lock.ts";
@@ -18,12 +17,9 @@ import { HttpClient } from "../net/http_client.ts";
 import { WSClient } from "../net/ws_client.ts";
 import type { Outbox } from "../outbox.ts";
 import type { AgentPaths } from "../paths.ts";
-import {
-  blocksVersion,
-  type FailedUpdate,
-  readFailedUpdate,
-  recordFailedUpdate,
-} from "../update/failed_update.ts";
+import { downloadSettings } from "../update/download_settings.ts";
+import { HeldVersions } from "../update/held_versions.ts";
+import { readLastUpdateResult } from "../update/last_update_result.ts";
 import { cleanUpFailedUpdate, runUpdateSteps } from "../update/run_update.ts";
 import { UpdateError } from "../update/update_error.ts";
 import { AgentState, StateMachine } from "./agent_state.ts";
@@ -50,8 +46,8 @@ export class Agent {
   #failedChecks = 0;
   #checkRunning = false;
   #healthWritten = false;
-  /** A version that failed here before and is skipped for a while (config/failed_update.json). */
-  #failedUpdate: FailedUpdate | null = null;
+  /** Versions whose update failed here, held back for a growing while (held_versions.ts). */
+  #held: HeldVersions | null = null;
   #stopping: Promise<void> | null = null;
   readonly #abort = new AbortController();
 
@@ -91,7 +87,8 @@ export class Agent {
       config.get("outbox_max_reports"),
       config.get("retry_max_s") * 1000,
     );
-    this.#failedUpdate = await readFailedUpdate(paths.failedUpdate);
+    this.#held = await HeldVersions.load(paths.failedUpdate);
+    await this.#held.forgetUpTo(VERSION);
     await this.#reportLastUpdateResult();
     if (config.get("ws_enabled")) {
       this.#ws = new WSClient({
@@ -172,12 +169,9 @@ export class Agent {
       this.#log.info("Update ignored: not newer", { offered: info.version, running: VERSION });
       return;
     }
-    const retryMs = this.#o.config.get("failed_version_retry_s") * 1000;
-    if (blocksVersion(this.#failedUpdate, info.version, retryMs)) {
-      this.#log.warn(`Update to ${info.version} skipped: it failed here before`, {
-        ...this.#failedUpdate,
-        retry_after: new Date(Date.parse(this.#failedUpdate.failed_at) + retryMs).toISOString(),
-      });
+    const held = this.#held?.heldBack(info.version);
+    if (held) {
+      this.#log.warn(`Update to ${info.version} skipped: it failed here before`, { ...held });
       return;
     }
     this.setState(AgentState.UPDATING_STARTING);
@@ -192,6 +186,7 @@ export class Agent {
         signal: this.#abort.signal,
         runningVersion: VERSION,
         trustedKeys: this.#o.trustedKeys ?? TRUSTED_KEYS,
+        download: downloadSettings(this.#o.config),
       });
     } catch (error) {
       if (this.#stopping) return; // a shutdown interrupted the update; nothing to report
@@ -206,6 +201,7 @@ export class Agent {
         ...failure.details,
       });
       await cleanUpFailedUpdate(this.#o.paths, info.version);
+      await this.#holdBack(info.version, failure.type);
       await this.reportErrorToBackend(
         failure.type,
         failure.message,
@@ -292,36 +288,34 @@ export class Agent {
     this.#log.info("Health file written", { path: this.#o.paths.health, ...health });
   }
 
-  /** The updater's `update_result.json`: reported through the buffer, then removed. */
+  /** The updater's `update_result.json`: its version held back, reported through the buffer, removed. */
   async #reportLastUpdateResult(): Promise<void> {
-    const path = this.#o.paths.updateResult;
-    const text = await readTextIfExists(path);
-    if (text === null) return;
-    let result: Record<string, unknown>;
-    try {
-      result = JSON.parse(text);
-    } catch {
-      result = { unreadable_result: text.slice(0, 2000) };
+    const last = await readLastUpdateResult(this.#o.paths, VERSION);
+    if (!last) return;
+    this.#log.warn("Last update did not succeed; reporting it", last.details);
+    if (last.toVersion && last.toVersion !== VERSION) {
+      await this.#holdBack(last.toVersion, last.errorType);
     }
-    const type = typeof result.error_type === "string" ? result.error_type : "UpdateGeneralFailure";
-    const message = typeof result.message === "string"
-      ? result.message
-      : `Update from ${result.from_version} to ${result.to_version} did not complete`;
-    this.#log.warn("Last update did not succeed; reporting it", result);
-    if (typeof result.to_version === "string" && result.to_version !== VERSION) {
-      this.#failedUpdate = await recordFailedUpdate(this.#o.paths.failedUpdate, {
-        version: result.to_version,
-        failed_at: typeof result.finished_at === "string"
-          ? result.finished_at
-          : new Date().toISOString(),
-        error_type: type,
-      }) ?? this.#failedUpdate;
+    if (
+      await this.reportErrorToBackend(
+        last.errorType,
+        last.message,
+        last.details,
+        undefined,
+        last.reportId,
+      )
+    ) {
+      await last.remove();
     }
-    // The id comes from the file, so a crash before the removal cannot report it twice.
-    const reportId = "update-result-" +
-      createHash("sha256").update(text).digest("hex").slice(0, 32);
-    if (await this.reportErrorToBackend(type, message, result, undefined, reportId)) {
-      await Deno.remove(path);
-    }
+  }
+
+  /** Holds `version` back after a failed attempt (held_versions.ts). */
+  async #holdBack(version: string, errorType: string): Promise<void> {
+    const config = this.#o.config;
+    const held = await this.#held?.recordFailure(version, errorType, {
+      firstHoldMs: config.get("failed_version_retry_s") * 1000,
+      maxHoldMs: config.get("failed_version_retry_max_s") * 1000,
+    });
+    if (held) this.#log.warn(`Version ${version} held back after a failed update`, { ...held });
   }
 }

@@ -8,8 +8,10 @@
 import { join } from "node:path";
 import type { UpdateInfo } from "../../protocol/mod.ts";
 import { parseTrustedKeys } from "../../protocol/signing.ts";
+import { writeJsonAtomic } from "../atomic_file.ts";
 import { AgentState } from "../core/agent_state.ts";
 import type { HttpClient } from "../net/http_client.ts";
+import { DownloadGaveUpError, type DownloadOptions } from "../net/download.ts";
 import type { Logger } from "../log.ts";
 import type { AgentPaths } from "../paths.ts";
 import { checkResources } from "./resource_check.ts";
@@ -30,6 +32,10 @@ export interface UpdateContext {
   runningVersion: string;
   /** Public keys whose signature is accepted (agent/trusted_keys.ts); empty: none required. */
   trustedKeys: readonly string[];
+  /** Names this attempt in `config/update_attempt.json` (written before the updater starts). */
+  attemptId?: string;
+  /** Retry policy, idle timeout, pacing and progress of the download (download_settings.ts). */
+  download?: Pick<DownloadOptions, "policy" | "idleTimeoutMs" | "bytesPerSecond" | "onProgress">;
 }
 
 export function packagePath(paths: AgentPaths, version: string): string {
@@ -49,7 +55,7 @@ export async function runUpdateSteps(ctx: UpdateContext): Promise<void> {
 
   step(1, "checking resources", { install_dir: paths.installDir, package_bytes: info.file_size });
   await Deno.mkdir(paths.updateDir, { recursive: true });
-  await removeStaleDownloads(paths.updateDir, `${pkg}.part`);
+  await removeStaleDownloads(paths.updateDir, [`${pkg}.part`, `${pkg}.part.json`]);
   const space = await checkResources(paths.installDir, info.file_size, ctx.freeSpaceFactor);
   log.info("Enough free disk space", space);
 
@@ -57,16 +63,22 @@ export async function runUpdateSteps(ctx: UpdateContext): Promise<void> {
   step(2, "downloading", { url: info.download_url, to: pkg });
   try {
     const result = await http.downloadFile(info.download_url, pkg, {
+      ...ctx.download,
       expectedSize: info.file_size,
+      identity: info.checksum_sha256,
       signal: ctx.signal,
     });
-    log.info("Package downloaded", { path: pkg, bytes: result.bytes, resumes: result.resumes });
+    log.info("Package downloaded", { path: pkg, ...result });
   } catch (error) {
     if (ctx.signal.aborted) throw error;
     throw new UpdateError(
       "UpdateDownloadFailed",
       `Cannot download ${info.download_url}: ${(error as Error).message}`,
-      { download_url: info.download_url, save_path: pkg },
+      {
+        download_url: info.download_url,
+        save_path: pkg,
+        ...(error instanceof DownloadGaveUpError ? error.details : {}),
+      },
       { cause: error },
     );
   }
@@ -103,6 +115,13 @@ export async function runUpdateSteps(ctx: UpdateContext): Promise<void> {
 
   ctx.setState(AgentState.UPDATING_PREPARING_SHUTDOWN);
   step(5, "launching the updater", { launcher });
+  // If the updater fails before it can read the package's version, the next start still knows it.
+  await writeJsonAtomic(paths.updateAttempt, {
+    attempt_id: ctx.attemptId ?? crypto.randomUUID(),
+    from_version: ctx.runningVersion,
+    to_version: info.version,
+    started_at: new Date().toISOString(),
+  });
   const pid = await launchUpdater(launcher, {
     packagePath: pkg,
     installDir: paths.installDir,
@@ -115,10 +134,10 @@ export async function runUpdateSteps(ctx: UpdateContext): Promise<void> {
 }
 
 /** Removes what earlier updates left in the staging area, except a resumable download. */
-async function removeStaleDownloads(dir: string, keep: string): Promise<void> {
+async function removeStaleDownloads(dir: string, keep: string[]): Promise<void> {
   for await (const entry of Deno.readDir(dir)) {
     const path = join(dir, entry.name);
-    if (path !== keep) await Deno.remove(path, { recursive: true });
+    if (!keep.includes(path)) await Deno.remove(path, { recursive: true });
   }
 }
 
