@@ -36,6 +36,10 @@ export const API_ERROR_CODES = [
   "bad_request",
   "validation_failed",
   "invalid_json",
+  /** Text the server cannot store: a NUL, a lone UTF-16 surrogate, or a body not in UTF-8. */
+  "invalid_text",
+  /** A JSON body nested deeper than MAX_JSON_DEPTH. */
+  "too_deep",
   "unauthorized",
   "forbidden",
   "not_found",

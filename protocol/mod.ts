@@ -10,3 +10,4 @@ export * from "./package.ts";
 export * from "./audit.ts";
 export * from "./api_tokens.ts";
 export * from "./fleet.ts";
+export * from "./text.ts";

@@ -1,6 +1,13 @@
 /** Request-body and query validation with the protocol's zod schemas. */
 import type { Context } from "hono";
 import type { z } from "zod";
+import {
+  findJsonProblem,
+  jsonDepth,
+  MAX_JSON_DEPTH,
+  printable,
+  textProblem,
+} from "../protocol/mod.ts";
 import { HttpError } from "./errors.ts";
 
 /** Bodies larger than this are refused before they are parsed (413). */
@@ -24,6 +31,39 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.inf
     );
   }
   return result.data;
+}
+
+/** Throws 400 `invalid_text` when `text` (the value of `field`) cannot be stored. */
+export function checkText(field: string, text: string): string {
+  const problem = textProblem(text);
+  if (problem) throw new HttpError(400, "invalid_text", `${printable(field)} ${problem}`);
+  return text;
+}
+
+/**
+ * Parses JSON text under the rules every body follows: UTF-8 already decoded,
+ * at most MAX_JSON_DEPTH deep (400 `too_deep`, checked before parsing), and no
+ * string or key that cannot be stored (400 `invalid_text`).
+ */
+export function parseJsonText(text: string): unknown {
+  if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    throw new HttpError(400, "too_deep", `Body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, "invalid_json", "Body is not valid JSON");
+  }
+  const found = findJsonProblem(value);
+  if (found) {
+    throw new HttpError(
+      400,
+      found.kind === "depth" ? "too_deep" : "invalid_text",
+      `${found.path} ${found.problem}`,
+    );
+  }
+  return value;
 }
 
 /**
@@ -59,16 +99,14 @@ export async function readJson<S extends z.ZodType>(
       }
       chunks.push(chunk);
     }
-    text = new TextDecoder().decode(concat(chunks, size));
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(concat(chunks, size));
+    } catch {
+      throw new HttpError(400, "invalid_text", "Body is not valid UTF-8");
+    }
   }
   if (text.trim() === "" && "emptyAs" in options) return parseWith(schema, options.emptyAs);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new HttpError(400, "invalid_json", "Body is not valid JSON");
-  }
-  return parseWith(schema, value);
+  return parseWith(schema, parseJsonText(text));
 }
 
 function concat(chunks: Uint8Array[], size: number): Uint8Array {

@@ -5,6 +5,7 @@ import { getConnInfo } from "hono/deno";
 import { LoginRequest, SESSION_COOKIE } from "../../protocol/mod.ts";
 import type { AppEnv } from "../env.ts";
 import type { AdminAuth } from "../services/admin_auth.ts";
+import { HttpError } from "../errors.ts";
 import { readJson } from "../validate.ts";
 
 function clientAddress(c: Parameters<typeof getConnInfo>[0]): string {
@@ -19,7 +20,13 @@ export function authRoutes(auth: AdminAuth): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.post("/login", async (c) => {
-    const { username, password } = await readJson(c, LoginRequest);
+    const { username, password } = await readJson(c, LoginRequest).catch((error) => {
+      // Unstorable text never reaches the database, yet still counts as a failed sign-in.
+      if (error instanceof HttpError && error.code === "invalid_text") {
+        auth.refuseLogin(clientAddress(c), error);
+      }
+      throw error;
+    });
     const session = await auth.login(username, password, clientAddress(c));
     setCookie(c, SESSION_COOKIE, session.token, {
       httpOnly: true,

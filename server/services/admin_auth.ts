@@ -97,6 +97,23 @@ export class AdminAuth {
     };
   }
 
+  /**
+   * Counts a sign-in refused before any check (its body broke the text rules,
+   * e.g. a NUL in the username) as a failure of its client, then throws
+   * `refusal`, or 429 once the client is over the limit.
+   */
+  refuseLogin(client: string, refusal: HttpError): never {
+    const clientKey = `c:${client}`;
+    const wait = this.#byClient.retryAfter(clientKey);
+    if (wait > 0) {
+      throw new HttpError(429, "rate_limited", `Too many failed logins, try again in ${wait} s`, {
+        "Retry-After": String(wait),
+      });
+    }
+    this.#byClient.recordFailure(clientKey);
+    throw refusal;
+  }
+
   /** Verifies a session token; null when it is missing, forged or expired. */
   async verifySession(token: string): Promise<SessionClaims | null> {
     try {

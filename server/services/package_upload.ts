@@ -14,6 +14,7 @@ import { boundaryOf, MultipartError, parseMultipart, readPartText } from "../sto
 import type { PackageStore } from "../storage/package_store.ts";
 import type { AgentVersions } from "./agent_versions.ts";
 import { checkPackage } from "./package_check.ts";
+import { checkText } from "../validate.ts";
 
 /** Room for the form fields and part headers around the file. */
 const FORM_OVERHEAD_BYTES = 64 * 1024;
@@ -125,7 +126,7 @@ export async function receivePackageUpload(
       if (part.name === "version") {
         version = await checkVersionField(await readPartText(part, 256), deps.versions);
       } else if (part.name === "notes") {
-        notes = (await readPartText(part, MAX_NOTES_BYTES)).trim() || null;
+        notes = checkText("notes", await readPartText(part, MAX_NOTES_BYTES)).trim() || null;
       } else if (part.name === "file") {
         if (temp) throw new HttpError(400, "bad_request", "Send one file, not several");
         temp = await writeTemp(deps.store, part.body, deps.maxBytes, (p) => tempPath = p);

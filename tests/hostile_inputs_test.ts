@@ -1,0 +1,218 @@
+/**
+ * Every bad input of issue 13 with the status it now gets, against a real
+ * server process (tests/helpers/server_process.ts: its own DATA_DIR, PGlite,
+ * or a fresh PostgreSQL database when DATABASE_URL is set). One row per
+ * input; the test prints the table. Add rows for new defences here.
+ */
+import assert from "node:assert/strict";
+import {
+  adminFetch,
+  registerAgent,
+  startServer,
+  type TestServer,
+} from "./helpers/server_process.ts";
+
+interface Ctx {
+  server: TestServer;
+  agent: { agent_id: string; agent_token: string };
+  computerId: string;
+}
+
+interface HostileInput {
+  /** The item of issue 13. */
+  item: number;
+  input: string;
+  send(ctx: Ctx): Promise<Response>;
+  status: number;
+  /** The `error.code` of the reply, when it has a body. */
+  code?: string;
+  /** Extra headers the reply must carry. */
+  headers?: string[];
+}
+
+const REPORT = {
+  error_type: "UpdateDownloadFailed",
+  message: "m",
+  timestamp: "2026-12-01T00:00:00.000Z",
+  agent_version: "1.0.0",
+};
+
+function agentPost(ctx: Ctx, path: string, body: string | Uint8Array): Promise<Response> {
+  return fetch(`${ctx.server.url}/api/agent${path}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "agent-id": ctx.agent.agent_id,
+      "agent-token": ctx.agent.agent_token,
+    },
+    body: body as BodyInit,
+  });
+}
+
+function adminGet(ctx: Ctx, path: string): Promise<Response> {
+  return fetch(`${ctx.server.url}${path}`, {
+    headers: { authorization: `Bearer ${ctx.server.adminToken}` },
+  });
+}
+
+function post(ctx: Ctx, path: string, body: string, headers: Record<string, string> = {}) {
+  return fetch(`${ctx.server.url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body,
+  });
+}
+
+function nested(depth: number): unknown {
+  let value: unknown = 1;
+  for (let i = 0; i < depth; i++) value = { a: value };
+  return value;
+}
+
+const ROWS: HostileInput[] = [
+  {
+    item: 2,
+    input: 'report-error message "a\\u0000b"',
+    send: (ctx) => agentPost(ctx, "/report-error", JSON.stringify({ ...REPORT, message: "a\0b" })),
+    status: 400,
+    code: "invalid_text",
+  },
+  {
+    item: 2,
+    input: "report-error message with a lone surrogate \\ud800",
+    send: (ctx) =>
+      agentPost(
+        ctx,
+        "/report-error",
+        '{"error_type":"X","message":"\\ud800","timestamp":"t","agent_version":"1.0.0"}',
+      ),
+    status: 400,
+    code: "invalid_text",
+  },
+  {
+    item: 2,
+    input: "report-error details key with NUL",
+    send: (ctx) =>
+      agentPost(ctx, "/report-error", JSON.stringify({ ...REPORT, details: { "k\0": 1 } })),
+    status: 400,
+    code: "invalid_text",
+  },
+  {
+    item: 2,
+    input: "report-error body that is not UTF-8 (0xff)",
+    send: (ctx) => agentPost(ctx, "/report-error", new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x7d])),
+    status: 400,
+    code: "invalid_text",
+  },
+  {
+    item: 2,
+    input: 'login username "adm\\u0000in"',
+    send: (ctx) =>
+      post(ctx, "/api/auth/login", JSON.stringify({ username: "adm\0in", password: "x" })),
+    status: 400,
+    code: "invalid_text",
+  },
+  {
+    item: 2,
+    input: "register hostname with NUL",
+    send: (ctx) =>
+      post(
+        ctx,
+        "/api/agent/register",
+        JSON.stringify({ hostname: "pc\0", os: "windows", agent_version: "1.0.0" }),
+        { "enrollment-token": ctx.server.enrollmentToken },
+      ),
+    status: 400,
+    code: "invalid_text",
+  },
+  {
+    item: 2,
+    input: "register os with a lone surrogate",
+    send: (ctx) =>
+      post(
+        ctx,
+        "/api/agent/register",
+        '{"hostname":"pc","os":"\\udfff","agent_version":"1.0.0"}',
+        { "enrollment-token": ctx.server.enrollmentToken },
+      ),
+    status: 400,
+    code: "invalid_text",
+  },
+  {
+    item: 2,
+    input: "upload notes with NUL",
+    send: (ctx) => {
+      const form = new FormData();
+      form.append("version", "3.0.0");
+      form.append("notes", "a\0b");
+      form.append("file", new Blob([new Uint8Array(10)]), "p.zip");
+      return fetch(`${ctx.server.url}/api/admin/agents/versions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ctx.server.adminToken}` },
+        body: form,
+      });
+    },
+    status: 400,
+    code: "invalid_text",
+  },
+  {
+    item: 2,
+    input: "GET /api/admin/computers/%00",
+    send: (ctx) => adminGet(ctx, "/api/admin/computers/%00"),
+    status: 400,
+    code: "invalid_text",
+  },
+  {
+    item: 2,
+    input: "GET /api/admin/computers?search=%00",
+    send: (ctx) => adminGet(ctx, "/api/admin/computers?search=%00"),
+    status: 400,
+    code: "invalid_text",
+  },
+  {
+    item: 2,
+    input: "GET /api/admin/computers/%ED%A0%80 (a surrogate's UTF-8 form)",
+    send: (ctx) => adminGet(ctx, "/api/admin/computers/%ED%A0%80"),
+    status: 400,
+    code: "invalid_text",
+  },
+  {
+    item: 7,
+    input: "report-error details nested 5,000 deep (10 KB)",
+    send: (ctx) =>
+      agentPost(ctx, "/report-error", JSON.stringify({ ...REPORT, details: nested(5_000) })),
+    status: 400,
+    code: "too_deep",
+  },
+  {
+    item: 7,
+    input: "login body nested 100 deep",
+    send: (ctx) => post(ctx, "/api/auth/login", JSON.stringify(nested(100))),
+    status: 400,
+    code: "too_deep",
+  },
+];
+
+Deno.test("hostile inputs of issue 13 get their documented status from a real server", async (t) => {
+  const server = await startServer();
+  const table: string[] = [];
+  try {
+    const agent = await registerAgent(server, "hostile-pc");
+    const [computer] = await adminFetch<{ id: string }[]>(server, "/computers");
+    const ctx: Ctx = { server, agent, computerId: computer.id };
+    for (const row of ROWS) {
+      await t.step(`item ${row.item}: ${row.input} → ${row.status}`, async () => {
+        const res = await row.send(ctx);
+        const text = await res.text();
+        table.push(`| ${row.item} | ${row.input} | ${res.status} | ${row.code ?? ""} |`);
+        assert.equal(res.status, row.status, text);
+        if (row.code) assert.equal(JSON.parse(text).error.code, row.code, text);
+        for (const header of row.headers ?? []) assert.ok(res.headers.has(header), header);
+      });
+    }
+    assert.doesNotMatch(server.output(), /unhandled error/, "no input reached a 500");
+  } finally {
+    await server.stop();
+    console.log(["| item | input | status | code |", "|---|---|---|---|", ...table].join("\n"));
+  }
+});
