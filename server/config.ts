@@ -20,6 +20,8 @@ export interface Config {
   /** TRUSTED_KEYS: comma-separated public keys uploads must be signed with; null: no check. */
   trustedKeys: string | null;
   logRequests: boolean;
+  /** AGENT_REPORTS_PER_MINUTE: error reports one agent may send a minute (and at once); more: 429. */
+  agentReportsPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -101,6 +103,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     sessionHours: readInt(env, "SESSION_HOURS", 12, 1, 24 * 365),
     trustedKeys: readKeys(env, "TRUSTED_KEYS"),
     logRequests: logRequests !== "0" && logRequests !== "false",
+    agentReportsPerMinute: readInt(env, "AGENT_REPORTS_PER_MINUTE", 30, 1, 1_000_000),
   };
 }
 

@@ -191,6 +191,27 @@ const ROWS: HostileInput[] = [
     status: 400,
     code: "too_deep",
   },
+  // Last: it uses up this agent's report allowance.
+  {
+    item: 3,
+    input: "one agent's 59 KB reports, back to back (past AGENT_REPORTS_PER_MINUTE=30)",
+    send: async (ctx) => {
+      const body = JSON.stringify({
+        ...REPORT,
+        stack_trace: "s".repeat(20_000),
+        details: { log: "l".repeat(38_000) },
+      });
+      for (let i = 0; i < 40; i++) {
+        const res = await agentPost(ctx, "/report-error", body);
+        if (res.status !== 204) return res;
+        await res.body?.cancel();
+      }
+      throw new Error("40 reports in a row were all accepted");
+    },
+    status: 429,
+    code: "rate_limited",
+    headers: ["retry-after"],
+  },
 ];
 
 Deno.test("hostile inputs of issue 13 get their documented status from a real server", async (t) => {

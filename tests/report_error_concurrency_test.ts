@@ -38,7 +38,9 @@ Deno.test({
   ignore: NO_POSTGRES,
   async fn() {
     const db = await createTestDatabase();
-    const server = await startServer({ env: { DATABASE_URL: db.url } });
+    const server = await startServer({
+      env: { DATABASE_URL: db.url, AGENT_REPORTS_PER_MINUTE: "10000" },
+    });
     try {
       const agent = await registerAgent(server, "busy-pc");
       const statuses = await Promise.all(

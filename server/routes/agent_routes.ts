@@ -15,9 +15,11 @@ import type { AgentVersions } from "../services/agent_versions.ts";
 import { agentSocket, type WsRouteDeps } from "../ws/agent_ws.ts";
 import { type PackageRouteDeps, packageRoutes } from "./package_routes.ts";
 import { reportComputerError } from "../services/computer_errors.ts";
+import { TokenBucket } from "../services/token_bucket.ts";
 import { readJson } from "../validate.ts";
 
 export interface AgentRouteDeps extends PackageRouteDeps, WsRouteDeps {
+  config: PackageRouteDeps["config"] & { agentReportsPerMinute: number };
   db: Db;
   agentAuth: AgentAuth;
   versions: AgentVersions;
@@ -39,7 +41,18 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<AppEnv> {
     return await agentAuth(c, next);
   });
 
+  // Per agent and per instance: a burst of a minute's worth, then the steady rate.
+  const reports = new TokenBucket({
+    capacity: deps.config.agentReportsPerMinute,
+    perMinute: deps.config.agentReportsPerMinute,
+  });
   app.post("/report-error", async (c) => {
+    const wait = reports.take(c.get("computerId"));
+    if (wait > 0) {
+      throw new HttpError(429, "rate_limited", `Too many error reports, try again in ${wait} s`, {
+        "Retry-After": String(wait),
+      });
+    }
     const report = await readJson(c, ErrorReport);
     await reportComputerError(deps.db, c.get("computerId"), report);
     return c.body(null, 204);

@@ -1,6 +1,7 @@
 /**
  * Issue 13, item 3: a computer's stored errors are bounded in bytes as well as
- * in count, so one agent sending large reports cannot grow its row without end.
+ * in count, so one agent sending large reports cannot grow its row without end,
+ * and each agent's reports are rate-limited (429 + Retry-After).
  */
 import assert from "node:assert/strict";
 import type { ComputerError } from "../../protocol/mod.ts";
@@ -31,7 +32,7 @@ for (const { adapter, ignore, label } of TEST_ADAPTERS) {
     name: `report-error cuts large details and keeps about 1 MiB per computer (${label})`,
     ignore,
     async fn() {
-      await using h = await makeTestApp({ adapter });
+      await using h = await makeTestApp({ adapter, env: { AGENT_REPORTS_PER_MINUTE: "10000" } });
       const agent = await h.registerAgent();
       const sent = 130;
       for (let n = 0; n < sent; n++) {
@@ -63,6 +64,42 @@ for (const { adapter, ignore, label } of TEST_ADAPTERS) {
         assert.ok(TRUNCATED_KEY in details, "cut details say so");
         assert.equal(details.agent_version_at_error, "1.0.0");
       }
+    },
+  });
+}
+
+for (const { adapter, ignore, label } of TEST_ADAPTERS) {
+  Deno.test({
+    name: `report-error answers 429 with Retry-After past an agent's rate; others go on (${label})`,
+    ignore,
+    async fn() {
+      await using h = await makeTestApp({ adapter, env: { AGENT_REPORTS_PER_MINUTE: "5" } });
+      const flooder = await h.registerAgent("flooder");
+      const quiet = await h.registerAgent("quiet");
+      const send = (agent: typeof flooder, n: number) =>
+        h.app.request("/api/agent/report-error", {
+          method: "POST",
+          headers: { "content-type": "application/json", ...agent.headers },
+          body: JSON.stringify({ ...bigReport(n), details: {}, stack_trace: undefined }),
+        });
+      const statuses: number[] = [];
+      let limited: Response | null = null;
+      for (let n = 0; n < 8; n++) {
+        const res = await send(flooder, n);
+        statuses.push(res.status);
+        if (res.status === 429) limited = res;
+        else await res.body?.cancel();
+      }
+      assert.deepEqual(statuses, [204, 204, 204, 204, 204, 429, 429, 429]);
+      assert.equal((await limited!.json()).error.code, "rate_limited");
+      const retryAfter = Number(limited!.headers.get("retry-after"));
+      assert.ok(retryAfter >= 1 && retryAfter <= 12, `Retry-After ${retryAfter}`);
+      const other = await send(quiet, 100);
+      assert.equal(other.status, 204, "another agent is not limited");
+      const res = await h.app.request(`/api/admin/computers/${flooder.computerId}/errors`, {
+        headers: h.adminHeaders,
+      });
+      assert.equal((await res.json()).length, 5, "refused reports are not stored");
     },
   });
 }
