@@ -11,3 +11,4 @@ export * from "./audit.ts";
 export * from "./api_tokens.ts";
 export * from "./fleet.ts";
 export * from "./text.ts";
+export * from "./replies.ts";

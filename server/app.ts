@@ -18,6 +18,7 @@ import { auditRoutes } from "./routes/audit_routes.ts";
 import { apiTokenRoutes } from "./routes/api_token_routes.ts";
 import { authRoutes } from "./routes/auth_routes.ts";
 import { fleetRoutes } from "./routes/fleet_routes.ts";
+import { openApiRoutes } from "./routes/openapi_routes.ts";
 import { webRoutes } from "./routes/web_routes.ts";
 import { versionRoutes } from "./routes/version_routes.ts";
 import type { AdminAuth } from "./services/admin_auth.ts";
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.get("/api/health", (c) => c.json({ status: "ok" }));
+  app.route("/api", openApiRoutes());
   app.route("/", webRoutes()); // the admin page at /admin/, and / redirecting there
   app.route("/api/auth", authRoutes(deps.adminAuth));
   app.route("/api/agent", agentRoutes(deps));

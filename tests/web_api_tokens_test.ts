@@ -2,7 +2,8 @@
  * The API tokens page in a real browser. Starts: the page build, a real server
  * process and headless Chromium. An admin creates a token (shown once, copied
  * from the page), a script uses it, the page shows when it was last used, and
- * revoking it on the page stops it at once.
+ * revoking it on the page stops it at once. Then the API reference page
+ * (`/api/docs`) renders with its own style sheet under the strict CSP.
  */
 import assert from "node:assert/strict";
 import { buildWeb } from "../tools/build_web.ts";
@@ -70,6 +71,17 @@ Deno.test({
         await page.getByText("No API tokens yet.").waitFor();
         assert.equal(await useToken(token), 401);
         await screenshot(page, "api-tokens-02-revoked");
+      });
+
+      await t.step("the API reference page renders under the strict CSP", async () => {
+        await page.goto(`${server.url}/api/docs`);
+        await waitForText(page.getByRole("heading", { level: 1 }), "Hangar API");
+        await page.locator("#post-api-admin-api-tokens").waitFor();
+        const color = await page.locator(".method-post").first().evaluate((el) =>
+          getComputedStyle(el).backgroundColor
+        );
+        assert.equal(color, "rgb(26, 127, 55)", "its style sheet applies");
+        await screenshot(page, "api-docs");
       });
 
       await t.step("the page logged no errors and requested nothing from elsewhere", () => {

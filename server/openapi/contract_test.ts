@@ -1,0 +1,95 @@
+/**
+ * The contract between the app and its OpenAPI document: every route the Hono
+ * app serves is documented and every documented operation is served; every
+ * example validates against the schema it illustrates; the document passes an
+ * OpenAPI 3.1 validator (@readme/openapi-parser). Builds the real app
+ * (server/test_app.ts, PGlite in memory) to read its routes.
+ */
+import assert from "node:assert/strict";
+import { validate } from "@readme/openapi-parser";
+import type { z } from "zod";
+import { API_ERROR_CODES, ApiErrorBody } from "../../protocol/mod.ts";
+import { openApiDocument } from "../routes/openapi_routes.ts";
+import { makeTestApp } from "../test_app.ts";
+import { ALL_OPERATIONS } from "./all_operations.ts";
+import { errorsOf, toOpenApiPath } from "./document.ts";
+
+/** Routes that are not the API: the admin page's files and redirects (docs/admin-page.md). */
+const NOT_API = new Set(["GET /", "GET /admin", "GET /admin/*"]);
+
+async function servedRoutes(): Promise<Set<string>> {
+  await using h = await makeTestApp();
+  const served = new Set<string>();
+  for (const route of h.app.routes) {
+    if (route.method === "ALL" && route.path.endsWith("*")) continue; // middleware
+    const key = `${route.method} ${route.path}`;
+    if (!NOT_API.has(key)) served.add(key);
+    // Hono answers HEAD for every GET route.
+    if (route.method === "GET" && !NOT_API.has(key)) served.add(`HEAD ${route.path}`);
+  }
+  return served;
+}
+
+function documented(): Set<string> {
+  return new Set(ALL_OPERATIONS.map((op) => `${op.method.toUpperCase()} ${op.path}`));
+}
+
+Deno.test("every served route is in the OpenAPI document, and every documented one is served", async () => {
+  const served = await servedRoutes();
+  const docs = documented();
+  const missing = [...served].filter((r) => !r.startsWith("HEAD ") && !docs.has(r));
+  assert.deepEqual(
+    missing,
+    [],
+    "served but not documented: add them to server/openapi/operations*.ts",
+  );
+  const stale = [...docs].filter((r) => !served.has(r));
+  assert.deepEqual(stale, [], "documented but not served");
+  const paths = openApiDocument().paths;
+  for (const op of ALL_OPERATIONS) {
+    assert.ok(paths[toOpenApiPath(op.path)]?.[op.method], `${op.method} ${op.path} in the JSON`);
+  }
+});
+
+function check(schema: z.ZodType, value: unknown, where: string) {
+  const result = schema.safeParse(value);
+  assert.ok(result.success, `${where}: ${result.success ? "" : result.error.message}`);
+}
+
+Deno.test("every documented example validates against its schema", async (t) => {
+  for (const op of ALL_OPERATIONS) {
+    await t.step(`${op.method.toUpperCase()} ${op.path}`, () => {
+      const where = `${op.method.toUpperCase()} ${op.path}`;
+      if (op.body) check(op.body.exampleSchema ?? op.body.schema, op.body.example, `${where} body`);
+      if (op.query) {
+        assert.ok(op.queryExample, `${where}: a query example`);
+        check(op.query, op.queryExample, `${where} query`);
+      }
+      for (const name of op.path.match(/:\w+/g) ?? []) {
+        assert.ok(op.params?.[name.slice(1)], `${where}: path parameter ${name} is described`);
+      }
+      for (const h of op.headers ?? []) check(h.schema, h.example, `${where} header ${h.name}`);
+      for (const [status, reply] of Object.entries(op.replies)) {
+        if (reply.schema) {
+          assert.notEqual(reply.example, undefined, `${where} ${status}: an example`);
+          check(reply.schema, reply.example, `${where} ${status}`);
+        }
+        for (const h of reply.headers ?? []) {
+          check(h.schema, h.example, `${where} ${status} ${h.name}`);
+        }
+      }
+      for (const [status, code, message] of errorsOf(op)) {
+        assert.ok((API_ERROR_CODES as readonly string[]).includes(code), `${where}: code ${code}`);
+        assert.ok(status >= 400 && status < 600);
+        check(ApiErrorBody, { error: { code, message } }, `${where} ${status} ${code}`);
+      }
+    });
+  }
+});
+
+Deno.test("the OpenAPI document is valid OpenAPI 3.1 (@readme/openapi-parser)", async () => {
+  const doc = structuredClone(openApiDocument());
+  assert.equal(doc.openapi, "3.1.0");
+  const result = await validate(doc as never);
+  assert.ok(result.valid, JSON.stringify(result, null, 2).slice(0, 4000));
+});
