@@ -84,6 +84,8 @@ export function errorsOf(op: OperationDoc): ErrorDoc[] {
     ]);
     out.push([400, "invalid_json", "Body is not valid JSON"]);
     out.push([413, "payload_too_large", "Body is over the limit of 65536 bytes"]);
+    out.push([400, "invalid_text", "name contains a NUL character"]);
+    out.push([400, "too_deep", "Body nests deeper than 16 levels"]);
   }
   if (op.query) {
     out.push([

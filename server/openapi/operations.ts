@@ -389,20 +389,6 @@ export const CORE_OPERATIONS: OperationDoc[] = [
   },
   {
     method: "get",
-    path: "/api/admin/computers",
-    tag: "Computers",
-    summary: "List computers",
-    auth: "admin",
-    replies: {
-      200: {
-        description: "The computers",
-        schema: ComputerSummary.array(),
-        example: [ex.computerExample],
-      },
-    },
-  },
-  {
-    method: "get",
     path: "/api/admin/computers/:id",
     tag: "Computers",
     summary: "One computer",

@@ -1,0 +1,74 @@
+/** The fleet console's operations for the OpenAPI document: the filtered computer list and the summary. */
+import {
+  ComputerListQuery,
+  ComputerSummary,
+  FleetSummary,
+  TOTAL_COUNT_HEADER,
+} from "../../protocol/mod.ts";
+import { z } from "zod";
+import * as ex from "./examples.ts";
+import type { OperationDoc } from "./operation.ts";
+import { nextCursor } from "./operations.ts";
+
+export const FLEET_OPERATIONS: OperationDoc[] = [
+  {
+    method: "get",
+    path: "/api/admin/computers",
+    tag: "Computers",
+    summary: "List computers, filtered, sorted and paged",
+    description:
+      "Without `limit`, every matching computer. `after` is the `X-Next-Cursor` of the page before.",
+    auth: "admin",
+    query: ComputerListQuery,
+    queryExample: {
+      outdated: "true",
+      group: "lab",
+      sort: "agent_version",
+      order: "asc",
+      limit: 100,
+    },
+    replies: {
+      200: {
+        description: "The computers",
+        schema: ComputerSummary.array(),
+        example: [ex.computerExample],
+        headers: [
+          {
+            name: TOTAL_COUNT_HEADER,
+            description: "How many computers match, on every page",
+            schema: z.string().regex(/^\d+$/),
+            example: "412",
+          },
+          nextCursor,
+        ],
+      },
+    },
+  },
+  {
+    method: "get",
+    path: "/api/admin/fleet/summary",
+    tag: "Computers",
+    summary: "Counts across the fleet",
+    auth: "admin",
+    replies: {
+      200: {
+        description: "The summary",
+        schema: FleetSummary,
+        example: {
+          total: 412,
+          online: 398,
+          stable_version: "1.2.0",
+          by_version: [
+            { version: "1.2.0", count: 380, online: 371 },
+            { version: "1.1.0", count: 32, online: 27 },
+          ],
+          outdated: 32,
+          updating: 4,
+          failed: 1,
+          with_errors: 3,
+          active_rollout: null,
+        },
+      },
+    },
+  },
+];
