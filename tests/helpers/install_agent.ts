@@ -22,6 +22,8 @@ export interface InstallOptions {
   env?: Record<string, string>;
   /** Config keys written after enrollment, as an operator would tune them. */
   config?: Record<string, unknown>;
+  /** Where the install's temp dir is made (a small file system, say); default: the system's. */
+  parentDir?: string;
 }
 
 /** True when `pid` runs and is not a zombie waiting to be reaped (Linux /proc). */
@@ -45,6 +47,8 @@ async function readJson<T>(path: string): Promise<T | null> {
 
 export class AgentInstall {
   #first: Deno.ChildProcess | null = null;
+  /** Agents started by an earlier `start()` (a test that kills and restarts the agent). */
+  #earlier: Deno.ChildProcess[] = [];
   #output = "";
 
   private constructor(
@@ -60,7 +64,7 @@ export class AgentInstall {
     server: TestServer,
     options: InstallOptions = {},
   ): Promise<AgentInstall> {
-    const dir = await Deno.makeTempDir({ prefix: "hangar-install-" });
+    const dir = await Deno.makeTempDir({ prefix: "hangar-install-", dir: options.parentDir });
     const env = { HANGAR_DENO: Deno.execPath(), NO_COLOR: "1", ...options.env };
     await extractZip(zipPath, dir);
     const manifest = PackageManifest.parse(
@@ -93,6 +97,7 @@ export class AgentInstall {
 
   /** Starts `agent run` from the install dir's launcher (defaults to the install dir). */
   start(): void {
+    if (this.#first) this.#earlier.push(this.#first);
     this.#first = new Deno.Command(this.launcher, {
       args: ["run"],
       env: this.env,
@@ -187,7 +192,7 @@ export class AgentInstall {
       await new Promise((r) => setTimeout(r, 100));
     }
     signal(this.processes(), "SIGKILL");
-    if (this.#first) await this.#first.status;
+    for (const child of [...this.#earlier, this.#first]) await child?.status;
     await Deno.remove(this.dir, { recursive: true }).catch(() => {});
   }
 }
