@@ -1,0 +1,90 @@
+/**
+ * Starts a real server and a real `agent run` whose install holds what a
+ * power cut and a hostile report leave behind: an `update_result.json` torn
+ * to 100 zero bytes, and a buffer whose second report carries a NUL byte
+ * (which a server may refuse, or fail on). Nothing may block the queue: the
+ * other reports and the torn result's report all arrive, and a report the
+ * server would not take is set aside with an `AgentReportSetAside` naming it.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { REPORT_SET_ASIDE } from "../protocol/mod.ts";
+import { getComputerErrors, startServer, waitFor } from "./helpers/server_process.ts";
+import { enrolledInstallDir, startAgent } from "./agent_harness.ts";
+
+async function agentConfig(dir: string) {
+  return JSON.parse(await Deno.readTextFile(join(dir, "config", "config.json")));
+}
+
+function report(id: string, message: string) {
+  return {
+    error_type: "TestError",
+    message,
+    timestamp: new Date().toISOString(),
+    agent_version: "1.0.0",
+    report_id: id,
+  };
+}
+
+Deno.test("agent: a torn update_result.json and a hostile report block no other report", async () => {
+  const server = await startServer();
+  const { dir, computerId } = await enrolledInstallDir(server, { ws_enabled: false });
+  let agent;
+  try {
+    const lines = [
+      report("r1-0000-first", "first"),
+      report("r2-0000-nul", "a\u0000b"),
+      report("r3-0000-third", "third"),
+    ].map((r) => JSON.stringify(r) + "\n").join("");
+    await Deno.writeTextFile(join(dir, "error_reports.jsonl"), lines);
+    await Deno.writeFile(join(dir, "update_result.json"), new Uint8Array(100));
+
+    agent = startAgent(dir);
+    const errors = await waitFor("the other reports on the server", async () => {
+      const errors = await getComputerErrors(server, computerId);
+      const ids = new Set(errors.map((e) => e.report_id));
+      const torn = errors.find((e) =>
+        /result file is unreadable \(100 bytes\)/.test(e.error_message)
+      );
+      return ids.has("r1-0000-first") && ids.has("r3-0000-third") && torn ? errors : undefined;
+    }, 60_000);
+    await waitFor("update_result.json reported and removed", async () => {
+      return await Deno.stat(join(dir, "update_result.json")).then(() => undefined, () => true);
+    });
+
+    // What this server answers such a report decides what the agent must have done with it.
+    const probe = await fetch(`${server.url}/api/agent/report-error`, {
+      method: "POST",
+      headers: {
+        "agent-id": (await agentConfig(dir)).agent_id,
+        "agent-token": (await agentConfig(dir)).agent_token,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify(report("probe-nul", "a\u0000b")),
+    });
+    await probe.body?.cancel();
+    if (probe.status >= 400 && probe.status < 500) {
+      // Refused: set aside, and said so, instead of retried forever.
+      const notice = await waitFor("the set-aside notice", async () => {
+        const all = await getComputerErrors(server, computerId);
+        return all.find((e) => e.error_type === REPORT_SET_ASIDE);
+      }, 60_000);
+      assert.equal(notice.error_details.report_id, "r2-0000-nul");
+      assert.equal(notice.error_details.how, "rejected");
+      assert.equal(notice.error_details.status, probe.status);
+    } else if (probe.ok) {
+      assert.ok(errors.some((e) => e.report_id === "r2-0000-nul"));
+    } else {
+      // The server fails on it: it may stay queued, but behind nothing (the rest arrived).
+      assert.ok(!errors.some((e) => e.report_id === "r2-0000-nul"));
+    }
+    const torn = errors.find((e) => /unreadable/.test(e.error_message))!;
+    assert.equal(torn.error_type, "UpdateGeneralFailure");
+    assert.match(String(torn.error_details.unreadable_result), /^(\\u0000)+$/);
+    assert.equal(await agent.stop(), 0);
+  } finally {
+    await agent?.stop();
+    await server.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
