@@ -3,6 +3,13 @@
  * (rate and latency, over raw keep-alive connections), and package downloads that behave like the agent's
  * (Range resume, `Retry-After` plus jitter, a bounded number of attempts).
  */
+import { retryAfterMs } from "../../../agent/backoff.ts";
+import {
+  type AttemptOutcome,
+  DEFAULT_RETRY_POLICY,
+  type RetryPolicy,
+  RetryState,
+} from "../../../agent/net/download_policy.ts";
 import { percentile } from "../report.ts";
 import { forEachLimited, loopFor, type Semaphore, sleep } from "./pool.ts";
 import { RawHttpConnection } from "./raw_http.ts";
@@ -103,21 +110,25 @@ export interface AgentDownload {
 }
 
 /**
- * Downloads like `agent/net/download.ts`: at most `maxAttempts` requests; a
- * 503/429 waits `Retry-After` (at least 1 s, at most 300 s) plus up to 50%
- * jitter; a broken transfer resumes with `Range` after a backoff.
+ * Downloads like `agent/net/download.ts`, by the agent's own rule
+ * (`agent/net/download_policy.ts`): a 503/429 waits `Retry-After` plus jitter
+ * and uses up no attempt; an attempt that received bytes resumes with `Range`;
+ * it gives up only after consecutive attempts that received nothing, or a
+ * server busy for longer than `busyDeadlineMs`.
  */
 export async function downloadLikeAgent(
   url: string,
   headers: Record<string, string>,
   size: number,
-  maxAttempts: number,
   limit: Semaphore,
+  policy: Partial<RetryPolicy> = {},
 ): Promise<AgentDownload> {
   let have = 0;
-  let busy = 0;
   let error = "";
-  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+  const state = new RetryState({ ...DEFAULT_RETRY_POLICY, ...policy }, Date.now());
+  for (;;) {
+    let outcome: AttemptOutcome;
+    const before = have;
     try {
       const range: Record<string, string> = have > 0 ? { range: `bytes=${have}-` } : {};
       const retryAfter = await limit.run(async () => {
@@ -127,35 +138,33 @@ export async function downloadLikeAgent(
         });
         if (res.status === 503 || res.status === 429) {
           await res.body?.cancel();
-          return res.headers.get("retry-after") ?? "1";
+          return res.headers.get("retry-after");
         }
         if (res.status !== 200 && res.status !== 206) throw new Error(`status ${res.status}`);
         if (res.status === 200) have = 0;
         have += await drain(res);
-        return null;
+        return undefined;
       });
-      if (retryAfter !== null) {
-        busy++;
-        await sleep(retryAfterMs(retryAfter));
-        continue;
+      if (retryAfter !== undefined) {
+        outcome = { kind: "busy", retryAfterMs: retryAfterMs(retryAfter) };
+      } else if (have === size) {
+        return { ok: true, busy: state.busyReplies, attempts: state.attempts + 1, error };
+      } else {
+        throw new Error(`connection ended at ${have} of ${size} bytes`);
       }
-      if (have === size) return { ok: true, busy, attempts: attempt, error };
-      throw new Error(`connection ended at ${have} of ${size} bytes`);
     } catch (e) {
       error = (e as Error).message;
-      const ceiling = Math.min(30_000, 500 * 2 ** (attempt - 1));
-      await sleep(ceiling / 2 + Math.random() * ceiling / 2);
+      outcome = { kind: have > before ? "progress" : "nothing" };
     }
+    const decision = state.next(outcome);
+    if (!decision.retry) {
+      return {
+        ok: false,
+        busy: state.busyReplies,
+        attempts: state.attempts,
+        error: `${decision.reason}${error ? ` (${error})` : ""}`,
+      };
+    }
+    await sleep(decision.waitMs);
   }
-  return {
-    ok: false,
-    busy,
-    attempts: maxAttempts,
-    error: error || "still busy after every attempt",
-  };
-}
-
-function retryAfterMs(header: string): number {
-  const seconds = /^\d+$/.test(header.trim()) ? Number(header.trim()) : 1;
-  return Math.min(Math.max(seconds, 1), 300) * 1000 * (1 + Math.random() * 0.5);
 }

@@ -80,7 +80,6 @@ export class Stampede {
         url,
         this.fleet.headers(agent),
         info.file_size,
-        8,
         this.#limit,
       );
       this.#busy += result.busy;
