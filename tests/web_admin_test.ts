@@ -66,9 +66,9 @@ Deno.test({
         await screenshot(page, "01-login");
       });
 
-      await step("signing in opens the computers page", async () => {
+      await step("signing in opens the fleet view", async () => {
         await signIn();
-        await waitForText(page.getByRole("heading", { level: 1 }), "Computers");
+        await waitForText(page.getByRole("heading", { level: 1 }), "Fleet");
         assert.match(page.url(), /\/admin\/computers$/);
       });
 
@@ -157,7 +157,7 @@ Deno.test({
       const agent = await registerAgent(server, "web-test-pc", "1.3.0");
 
       await step("an enrolled agent shows up online with its version, live", async () => {
-        await page.getByRole("link", { name: "Computers", exact: true }).click();
+        await page.getByRole("link", { name: "Fleet", exact: true }).click();
         const row = page.locator(`tr[data-computer="web-test-pc"]`);
         await waitForText(row, "Offline");
         await page.getByText("Add a computer").click();

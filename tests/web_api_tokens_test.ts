@@ -38,7 +38,7 @@ Deno.test({
         await page.getByLabel("Username").fill(ADMIN_USERNAME);
         await page.getByLabel("Password").fill(ADMIN_PASSWORD);
         await page.getByRole("button", { name: "Sign in" }).click();
-        await waitForText(page.getByRole("heading", { level: 1 }), "Computers");
+        await waitForText(page.getByRole("heading", { level: 1 }), "Fleet");
         await page.getByRole("link", { name: "API tokens" }).click();
         await waitForText(page.getByRole("heading", { level: 1 }), "API tokens");
         await page.getByText("No API tokens yet.").waitFor();

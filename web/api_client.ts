@@ -13,6 +13,7 @@ import type {
   ComputerSummary,
   CreateApiTokenRequest,
   CreatedApiToken,
+  FleetSummary,
 } from "../protocol/mod.ts";
 import { ApiError, reportUnauthorized, toApiError } from "./api.ts";
 
@@ -107,6 +108,9 @@ export class HangarClient {
   // Computers
   listComputers(filters: Query = {}): Promise<Page<ComputerSummary>> {
     return this.#page("/api/admin/computers", filters);
+  }
+  fleetSummary(): Promise<FleetSummary> {
+    return this.#get("/api/admin/fleet/summary");
   }
   getComputer(id: string): Promise<ComputerSummary> {
     return this.#get(`/api/admin/computers/${enc(id)}`);

@@ -15,14 +15,32 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(digits)} ${UNITS[unit]}`;
 }
 
-/** A local, unambiguous date and time, e.g. "2025-11-26 14:03". */
+/** The local time zone's short name at `d` ("UTC", "CET", "GMT+7"). */
+export function zoneName(d: Date, timeZone?: string): string {
+  const parts = new Intl.DateTimeFormat("en-US", { timeZoneName: "short", timeZone })
+    .formatToParts(d);
+  return parts.find((p) => p.type === "timeZoneName")?.value ?? "";
+}
+
+/** A local, unambiguous date and time with its zone, e.g. "2025-11-26 14:03 CET". */
 export function formatDateTime(iso: string | null): string {
   if (!iso) return "never";
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   const pad = (n: number) => String(n).padStart(2, "0");
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
-    `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+    `${pad(d.getHours())}:${pad(d.getMinutes())} ${zoneName(d)}`.trimEnd();
+}
+
+/** "Last seen" of a computer: "connected" while online, else "5 min ago", or "never". */
+export function formatLastSeen(online: boolean, iso: string | null, now = Date.now()): string {
+  if (online) return "connected";
+  return formatAgo(iso, now);
+}
+
+/** 12345 → "12,345". */
+export function formatCount(n: number): string {
+  return n.toLocaleString("en-US");
 }
 
 /** "just now", "5 min ago", "3 h ago", "2 days ago". */

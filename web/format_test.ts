@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatAgo, formatBytes, shortHash } from "./format.ts";
+import { formatAgo, formatBytes, formatDateTime, formatLastSeen, shortHash } from "./format.ts";
 
 Deno.test("formatBytes shows sizes in human units", async (t) => {
   const cases: [number, string][] = [
@@ -34,4 +34,13 @@ Deno.test("formatAgo counts back from now", async (t) => {
 Deno.test("shortHash keeps the first 12 hex digits", () => {
   assert.equal(shortHash("a".repeat(64)), `${"a".repeat(12)}…`);
   assert.equal(shortHash("abc"), "abc");
+});
+
+Deno.test("formatDateTime carries the zone; formatLastSeen tells connected from offline", () => {
+  assert.match(formatDateTime("2025-01-10T12:00:00Z"), /^\d{4}-\d\d-\d\d \d\d:\d\d \S+/);
+  assert.equal(formatDateTime(null), "never");
+  const now = Date.parse("2025-01-10T12:00:00Z");
+  assert.equal(formatLastSeen(true, "2025-01-10T11:00:00Z", now), "connected");
+  assert.equal(formatLastSeen(false, "2025-01-10T11:55:00Z", now), "5 min ago");
+  assert.equal(formatLastSeen(false, null, now), "never");
 });

@@ -5,7 +5,10 @@
  * every 13th has an open error flag. Hostnames are `pc` + a padded number, with
  * every 5th upper-cased, so a case-insensitive sort and search are exercised.
  */
+import { join } from "node:path";
 import type { Queryable } from "../../server/db/db.ts";
+import { openPgliteDb } from "../../server/db/pglite_db.ts";
+import { openPostgresDb } from "../../server/db/postgres_db.ts";
 
 export interface SeedOptions {
   count: number;
@@ -28,4 +31,35 @@ export async function seedFleet(db: Queryable, options: SeedOptions): Promise<vo
      FROM generate_series(1, $2::int) AS i`,
     [options.versions, options.count, options.prefix ?? ""],
   );
+}
+
+/**
+ * Seeds the fleet of a running test server: straight into its PostgreSQL
+ * database, or (embedded database) into its data dir while it is stopped.
+ */
+export async function seedServerFleet(
+  server: {
+    databaseUrl: string | null;
+    dataDir: string;
+    restart(fn: () => Promise<void>): Promise<void>;
+  },
+  options: SeedOptions,
+): Promise<void> {
+  if (server.databaseUrl) {
+    const db = await openPostgresDb(server.databaseUrl, { max: 1 });
+    try {
+      await seedFleet(db, options);
+    } finally {
+      await db.close();
+    }
+    return;
+  }
+  await server.restart(async () => {
+    const db = await openPgliteDb(join(server.dataDir, "db"));
+    try {
+      await seedFleet(db, options);
+    } finally {
+      await db.close();
+    }
+  });
 }

@@ -3,8 +3,9 @@ import { useEffect, useState } from "preact/hooks";
 import { logout, setUnauthorizedHandler } from "../api.ts";
 import { AgentVersionManagement } from "../pages/agent_version_management.tsx";
 import { ApiTokens } from "../pages/api_tokens.tsx";
+import { AuditPage } from "../pages/audit_page.tsx";
 import { ComputerDetail } from "../pages/computer_detail.tsx";
-import { ComputerList } from "../pages/computer_list.tsx";
+import { FleetPage } from "../pages/fleet_page.tsx";
 import { LoginPage } from "../pages/login_page.tsx";
 import { BASE, Link, matchPath, navigate, usePath } from "../router.tsx";
 import {
@@ -70,7 +71,7 @@ export function App() {
   const computer = matchPath(`${BASE}/computers/:id`, path);
   let content;
   if (path === BASE || path === `${BASE}/`) content = <Redirect to={HOME} />;
-  else if (path === HOME) content = <ComputerList />;
+  else if (path === HOME) content = <FleetPage />;
   else if (computer) content = <ComputerDetail computerId={computer.id} />;
   else if (path === `${BASE}/agent-versions`) {
     content = isAdmin ? <AgentVersionManagement /> : (
@@ -78,6 +79,8 @@ export function App() {
         <p>Only admins can manage agent versions.</p>
       </Page>
     );
+  } else if (path === `${BASE}/audit` && isAdmin) {
+    content = <AuditPage />;
   } else if (path === `${BASE}/api-tokens` && isAdmin) {
     content = <ApiTokens />;
   } else {
@@ -99,8 +102,9 @@ export function App() {
       <header class="top">
         <Link href={HOME} class="brand">Hangar</Link>
         <nav aria-label="Main">
-          {navLink(HOME, "Computers")}
+          {navLink(HOME, "Fleet")}
           {isAdmin && navLink(`${BASE}/agent-versions`, "Agent versions")}
+          {isAdmin && navLink(`${BASE}/audit`, "Audit log")}
           {isAdmin && navLink(`${BASE}/api-tokens`, "API tokens")}
         </nav>
         <div class="who">

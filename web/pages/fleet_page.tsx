@@ -1,0 +1,249 @@
+/**
+ * `/admin/computers`, the landing page: the fleet's version distribution
+ * against the stable version, its counts, and the computer table with search,
+ * filters (kept in the URL), sortable columns and cursor paging. Live: the
+ * admin socket's events reload the summary and the page shown (throttled).
+ */
+import { useMemo, useRef, useState } from "preact/hooks";
+import { COMPUTERS_CHANGED, VERSIONS_CHANGED } from "../../protocol/events.ts";
+import type { ComputerSummary, FleetSummary } from "../../protocol/mod.ts";
+import { pageClient } from "../api_client.ts";
+import { EnrollmentCard } from "../components/enrollment_card.tsx";
+import { FleetTable } from "../components/fleet_table.tsx";
+import { Page } from "../components/page.tsx";
+import { VersionDistribution } from "../components/version_distribution.tsx";
+import { formatCount } from "../format.ts";
+import { useLiveUpdates } from "../live.ts";
+import { throttle, useQuery } from "../use_query.ts";
+import { useLoader } from "../use_loader.ts";
+
+export const PAGE_SIZE = 50;
+const EVENTS = [
+  COMPUTERS_CHANGED,
+  VERSIONS_CHANGED,
+  "admin:errors_changed",
+  "admin:rollout_changed",
+];
+/** The URL's filter and sort keys, exactly the API's query parameters. */
+export const FILTER_KEYS = [
+  "search",
+  "status",
+  "version",
+  "group",
+  "outdated",
+  "has_errors",
+  "updating",
+] as const;
+
+const client = pageClient();
+
+export function FleetPage() {
+  const [query, setQuery] = useQuery();
+  const filters = Object.fromEntries(
+    [...FILTER_KEYS, "sort", "order"].map((k) => [k, query.get(k) ?? ""]),
+  );
+  const key = JSON.stringify(filters);
+  // The cursors of the pages before this one; reset whenever the filters change.
+  const [trail, setTrail] = useState<{ key: string; cursors: (string | null)[] }>({
+    key,
+    cursors: [null],
+  });
+  const cursors = trail.key === key ? trail.cursors : [null];
+  const after = cursors[cursors.length - 1];
+
+  const summary = useLoader(() => client.fleetSummary(), []);
+  const page = useLoader(
+    () => client.listComputers({ ...filters, limit: PAGE_SIZE, after }),
+    [key, after],
+  );
+  const latest = useRef({ summary, page });
+  latest.current = { summary, page };
+  const reloadBoth = useMemo(() =>
+    throttle(() => {
+      latest.current.summary.reload();
+      latest.current.page.reload();
+    }, 1_000), []);
+  useLiveUpdates(EVENTS, reloadBoth);
+
+  const set = (changes: Record<string, string | null>) => {
+    setQuery(changes);
+    setTrail({ key: "", cursors: [null] });
+  };
+  const items: ComputerSummary[] = page.data?.items ?? [];
+  const total = page.data?.total ?? 0;
+  const first = (cursors.length - 1) * PAGE_SIZE;
+  const activeFilters = FILTER_KEYS.filter((k) => filters[k] !== "");
+
+  return (
+    <Page title="Fleet">
+      {summary.error && !summary.data && (
+        <p class="notice notice-error" role="alert">Could not load the fleet: {summary.error}</p>
+      )}
+      {summary.data && (
+        <VersionDistribution
+          summary={summary.data as FleetSummary}
+          onPickVersion={(version) => set({ version })}
+          onPick={(f) => f === "failed" ? set({ updating: null }) : set({ [f]: "true" })}
+        />
+      )}
+      <FleetFilters
+        values={filters}
+        versions={summary.data?.by_version.map((v) => v.version) ?? []}
+        onChange={set}
+        onClear={() => set(Object.fromEntries(FILTER_KEYS.map((k) => [k, null])))}
+        active={activeFilters.length}
+      />
+      {page.error && (
+        <p class="notice notice-error" role="alert">Could not load computers: {page.error}</p>
+      )}
+      {page.loading && !page.data && <p class="muted">Loading…</p>}
+      {page.data && (
+        <p class="muted" aria-live="polite" data-testid="result-count">
+          {total === 0
+            ? "No computers match"
+            : `${formatCount(first + 1)}–${formatCount(first + items.length)} of ${
+              formatCount(total)
+            } computer${total === 1 ? "" : "s"}`}
+          {activeFilters.length > 0 && " (filtered)"}
+        </p>
+      )}
+      {page.data && total === 0 && activeFilters.length === 0 && !page.error && (
+        <p class="empty">No computers yet. Use “Add a computer” below to enroll the first one.</p>
+      )}
+      {items.length > 0 && (
+        <FleetTable
+          computers={items}
+          stableVersion={summary.data?.stable_version ?? null}
+          sort={filters.sort || "hostname"}
+          order={filters.order === "desc" ? "desc" : "asc"}
+          onSort={(sort, order) => set({ sort, order })}
+        />
+      )}
+      {page.data && (cursors.length > 1 || page.data.next_cursor) && (
+        <nav class="pager" aria-label="Pages">
+          <button
+            type="button"
+            disabled={cursors.length <= 1}
+            onClick={() =>
+              setTrail({ key, cursors: [null] })}
+          >
+            First
+          </button>
+          <button
+            type="button"
+            disabled={cursors.length <= 1}
+            onClick={() =>
+              setTrail({ key, cursors: cursors.slice(0, -1) })}
+          >
+            Previous
+          </button>
+          <span class="muted">Page {cursors.length}</span>
+          <button
+            type="button"
+            class="primary"
+            disabled={!page.data.next_cursor}
+            onClick={() => setTrail({ key, cursors: [...cursors, page.data!.next_cursor] })}
+          >
+            Next
+          </button>
+        </nav>
+      )}
+      <EnrollmentCard />
+    </Page>
+  );
+}
+
+interface FiltersProps {
+  values: Record<string, string>;
+  versions: string[];
+  active: number;
+  onChange: (changes: Record<string, string | null>) => void;
+  onClear: () => void;
+}
+
+function FleetFilters(props: FiltersProps) {
+  const { values, onChange } = props;
+  const [search, setSearch] = useState(values.search);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const check = (name: string, label: string) => (
+    <label class="check">
+      <input
+        type="checkbox"
+        name={name}
+        checked={values[name] === "true"}
+        onChange={(e) => onChange({ [name]: e.currentTarget.checked ? "true" : null })}
+      />
+      {label}
+    </label>
+  );
+  return (
+    <form class="filters card" role="search" onSubmit={(e) => e.preventDefault()}>
+      <label>
+        Search
+        <input
+          type="search"
+          name="search"
+          placeholder="Hostname"
+          value={search}
+          onInput={(e) => {
+            const value = e.currentTarget.value;
+            setSearch(value);
+            clearTimeout(timer.current);
+            timer.current = setTimeout(() => onChange({ search: value }), 250);
+          }}
+        />
+      </label>
+      <label>
+        Status
+        <select
+          name="status"
+          value={values.status}
+          onChange={(e) => onChange({ status: e.currentTarget.value })}
+        >
+          <option value="">Any</option>
+          <option value="online">Online</option>
+          <option value="offline">Offline</option>
+        </select>
+      </label>
+      <label>
+        Version
+        <select
+          name="version"
+          value={values.version}
+          onChange={(e) => onChange({ version: e.currentTarget.value })}
+        >
+          <option value="">Any</option>
+          {props.versions.map((v) => <option key={v} value={v}>{v}</option>)}
+        </select>
+      </label>
+      <label>
+        Group
+        <input
+          type="text"
+          name="group"
+          value={values.group}
+          placeholder="Any"
+          size={10}
+          onChange={(e) => onChange({ group: e.currentTarget.value.trim() })}
+        />
+      </label>
+      <div class="filter-checks">
+        {check("outdated", "Outdated")}
+        {check("has_errors", "Has errors")}
+        {check("updating", "Updating")}
+      </div>
+      {props.active > 0 && (
+        <button
+          type="button"
+          class="link-button"
+          onClick={() => {
+            setSearch("");
+            props.onClear();
+          }}
+        >
+          Clear filters ({props.active})
+        </button>
+      )}
+    </form>
+  );
+}
