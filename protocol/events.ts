@@ -4,6 +4,8 @@
 export const NEW_VERSION_AVAILABLE = "agent:new_version_available";
 /** Server → admin page: a computer connected, disconnected or changed. Payload `{computer_id}`. */
 export const COMPUTERS_CHANGED = "admin:computers_changed";
+/** Server → admin page: an error was reported or resolved. Payload `{computer_id}` (or `{}` in bulk). */
+export const ERRORS_CHANGED = "admin:errors_changed";
 /** Server → admin page: the version list changed. Payload `{}`. */
 export const VERSIONS_CHANGED = "admin:versions_changed";
 

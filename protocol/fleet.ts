@@ -1,6 +1,6 @@
 /** The fleet console's query and reply shapes (docs/api.md "Fleet"). */
 import { z } from "zod";
-import { SemverString } from "./schemas.ts";
+import { ComputerError, SemverString } from "./schemas.ts";
 
 /** `true` or `false` in a query string; anything else is a 400. */
 const QueryBool = z.enum(["true", "false"]).transform((v) => v === "true");
@@ -43,3 +43,49 @@ export const FleetSummary = z.object({
   active_rollout: z.record(z.string(), z.unknown()).nullable(),
 });
 export type FleetSummary = z.infer<typeof FleetSummary>;
+
+/** One error of `GET /api/admin/errors`: the plan's element and the computer it came from. */
+export const FleetError = ComputerError.extend({
+  computer_id: z.string(),
+  hostname: z.string(),
+});
+export type FleetError = z.infer<typeof FleetError>;
+
+/** The query of `GET /api/admin/errors`. */
+export const ErrorListQuery = z.object({
+  resolved: QueryBool.optional(),
+  error_type: z.string().min(1).max(200).optional(),
+  computer_id: z.uuid().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  after: z.string().regex(/^[1-9][0-9]{0,18}$/, "must be a cursor from X-Next-Cursor").optional(),
+});
+export type ErrorListQuery = z.infer<typeof ErrorListQuery>;
+
+/** At most this many errors per bulk resolve. */
+export const MAX_BULK_RESOLVE = 1000;
+
+/** `POST /api/admin/errors/resolve`. */
+export const BulkResolveRequest = z.object({
+  errors: z.array(z.object({ computer_id: z.string().max(100), error_id: z.string().max(200) }))
+    .min(1).max(MAX_BULK_RESOLVE),
+  resolution_notes: z.string().max(10_000).nullable().optional(),
+});
+export type BulkResolveRequest = z.infer<typeof BulkResolveRequest>;
+
+/**
+ * The reply: how many were resolved now, and the ones skipped with why
+ * (`not_found`: no such computer or error; `already_resolved`).
+ */
+export const BulkResolveResponse = z.object({
+  resolved: z.number(),
+  skipped: z.array(z.object({
+    computer_id: z.string(),
+    error_id: z.string(),
+    reason: z.enum(["not_found", "already_resolved"]),
+  })),
+});
+export type BulkResolveResponse = z.infer<typeof BulkResolveResponse>;
+
+/** `GET /api/admin/errors/types`: open errors per type, most first. */
+export const ErrorTypeCount = z.object({ error_type: z.string(), open: z.number() });
+export type ErrorTypeCount = z.infer<typeof ErrorTypeCount>;

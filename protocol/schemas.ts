@@ -85,6 +85,8 @@ export const ComputerError = z.object({
   resolved: z.boolean(),
   resolved_at: z.string().nullable(),
   resolution_notes: z.string().nullable(),
+  /** Who resolved it: an admin's username or an API token's name (null: before 0015). */
+  resolved_by: z.string().nullable().optional(),
   report_id: z.string().nullable().optional(),
 });
 export type ComputerError = z.infer<typeof ComputerError>;

@@ -17,6 +17,7 @@ import { agentRoutes } from "./routes/agent_routes.ts";
 import { auditRoutes } from "./routes/audit_routes.ts";
 import { apiTokenRoutes } from "./routes/api_token_routes.ts";
 import { authRoutes } from "./routes/auth_routes.ts";
+import { errorRoutes } from "./routes/error_routes.ts";
 import { fleetRoutes } from "./routes/fleet_routes.ts";
 import { openApiRoutes } from "./routes/openapi_routes.ts";
 import { webRoutes } from "./routes/web_routes.ts";
@@ -71,6 +72,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.get("/api/admin/ws", adminSocket(deps));
   app.route("/api/admin/agents/versions", versionRoutes(deps));
   app.route("/api/admin/audit", auditRoutes(deps));
+  app.route("/api/admin/errors", errorRoutes(deps));
   app.route("/api/admin", fleetRoutes(deps));
   app.route("/api/admin", adminRoutes(deps));
   app.route("/api/admin/api-tokens", apiTokenRoutes(deps));

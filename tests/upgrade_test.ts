@@ -13,7 +13,13 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import type { AgentVersionRecord, ComputerError, ComputerSummary } from "../protocol/mod.ts";
+import type {
+  AgentVersionRecord,
+  AuditEntry,
+  ComputerError,
+  ComputerSummary,
+  FleetSummary,
+} from "../protocol/mod.ts";
 import type { Db } from "../server/db/db.ts";
 import { migrate, readMigrations } from "../server/db/migrate.ts";
 import { openPgliteDb } from "../server/db/pglite_db.ts";
@@ -186,7 +192,8 @@ function agentFetch(
 
 /** The element as the API answers it: every field of the plan, `report_id` null when absent. */
 function asServed(error: ComputerError): ComputerError {
-  return { ...error, report_id: error.report_id ?? null };
+  // resolved_by (0015) is unknown for errors resolved before it: null.
+  return { ...error, resolved_by: null, report_id: error.report_id ?? null };
 }
 
 async function checkUpgrade(t: Deno.TestContext, server: TestServer, data: Release10Data) {
@@ -283,6 +290,7 @@ async function checkUpgrade(t: Deno.TestContext, server: TestServer, data: Relea
     );
     assert.equal(resolved.resolved, true);
     assert.equal(resolved.error_message, legacy.error_message);
+    assert.equal(resolved.resolved_by, "admin");
   });
 
   await t.step("admins sign in with their old passwords; settings are kept", async () => {
@@ -301,6 +309,31 @@ async function checkUpgrade(t: Deno.TestContext, server: TestServer, data: Relea
     });
     await enrolled.body?.cancel();
     assert.equal(enrolled.status, 201);
+  });
+
+  await t.step("console (0013-0015): audit log, fleet list and summary, errors inbox", async () => {
+    const audit = await adminFetch<AuditEntry[]>(server, "/audit?limit=500");
+    const actions = audit.map((e) => `${e.actor} ${e.action}`);
+    assert.ok(actions.includes("ops auth.sign_in"), actions.join(", "));
+    assert.ok(actions.includes("admin error.resolve"), actions.join(", "));
+    const total = data.computers.length + 1; // new-pc enrolled above
+    const res = await fetch(`${server.url}/api/admin/computers?sort=agent_version&limit=1`, {
+      headers: { authorization: `Bearer ${server.adminToken}` },
+    });
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+    assert.equal(res.headers.get("x-total-count"), String(total));
+    assert.ok(res.headers.get("x-next-cursor"));
+    const summary = await adminFetch<FleetSummary>(server, "/fleet/summary");
+    assert.equal(summary.total, total);
+    assert.equal(summary.stable_version, "1.0.0");
+    const open = data.computers.flatMap((c) => c.errors).filter((e) => !e.resolved).length;
+    const inbox = await fetch(`${server.url}/api/admin/errors?resolved=false`, {
+      headers: { authorization: `Bearer ${server.adminToken}` },
+    });
+    await inbox.body?.cancel();
+    // The legacy open errors, one resolved above, and one report added after the upgrade.
+    assert.equal(inbox.headers.get("x-total-count"), String(open - 1 + 1));
   });
 }
 

@@ -8,9 +8,9 @@ import type { ComputerError } from "../../protocol/mod.ts";
 import { type Queryable, toIso, toIsoOrNull } from "./db.ts";
 
 const ERROR_COLUMNS = `id, error_type, error_message, error_details, reported_at, resolved,
-  resolved_at, resolution_notes, report_id`;
+  resolved_at, resolution_notes, resolved_by, report_id`;
 
-function toComputerError(row: Record<string, unknown>): ComputerError {
+export function toComputerError(row: Record<string, unknown>): ComputerError {
   return {
     id: String(row.id),
     error_type: String(row.error_type),
@@ -20,6 +20,7 @@ function toComputerError(row: Record<string, unknown>): ComputerError {
     resolved: Boolean(row.resolved),
     resolved_at: toIsoOrNull(row.resolved_at),
     resolution_notes: (row.resolution_notes as string | null) ?? null,
+    resolved_by: (row.resolved_by as string | null) ?? null,
     report_id: (row.report_id as string | null) ?? null,
   };
 }
@@ -136,11 +137,13 @@ export async function markComputerErrorResolved(
   errorId: string,
   notes: string | null,
   at: Date,
+  by: string | null = null,
 ): Promise<ComputerError> {
   const rows = await tx.query(
-    `UPDATE computer_errors SET resolved = true, resolved_at = $3, resolution_notes = $4
+    `UPDATE computer_errors
+     SET resolved = true, resolved_at = $3, resolution_notes = $4, resolved_by = $5
      WHERE computer_id = $1::uuid AND id = $2 RETURNING ${ERROR_COLUMNS}`,
-    [computerId, errorId, at.toISOString(), notes],
+    [computerId, errorId, at.toISOString(), notes, by],
   );
   await tx.query(
     `UPDATE computers SET updated_at = now(), have_active_errors = EXISTS (

@@ -7,12 +7,15 @@ import type { AppEnv } from "../env.ts";
 import { HttpError } from "../errors.ts";
 import { auditActor, recordAudit } from "../services/audit.ts";
 import { listComputerErrors, resolveComputerError } from "../services/computer_errors.ts";
+import { announceErrorsChanged } from "../services/fleet_errors.ts";
 import { readJson } from "../validate.ts";
 import type { AgentHub } from "../ws/agent_hub.ts";
+import type { Notifier } from "../ws/notifier.ts";
 
 export interface AdminRouteDeps {
   db: Db;
   hub: AgentHub;
+  notifier: Notifier;
   enrollmentToken: string;
 }
 
@@ -52,7 +55,10 @@ export function adminRoutes(deps: AdminRouteDeps): Hono<AppEnv> {
       c.req.param("id"),
       c.req.param("errorId"),
       resolution_notes ?? null,
+      new Date(),
+      auditActor(c),
     );
+    await announceErrorsChanged(deps.notifier, c.req.param("id"));
     await recordAudit(deps.db, {
       actor: auditActor(c),
       action: AUDIT_ACTIONS.errorResolve,

@@ -16,11 +16,14 @@ import { agentSocket, type WsRouteDeps } from "../ws/agent_ws.ts";
 import { type PackageRouteDeps, packageRoutes } from "./package_routes.ts";
 import { reportComputerError } from "../services/computer_errors.ts";
 import { TokenBucket } from "../services/token_bucket.ts";
+import { announceErrorsChanged } from "../services/fleet_errors.ts";
+import type { Notifier } from "../ws/notifier.ts";
 import { readJson } from "../validate.ts";
 
 export interface AgentRouteDeps extends PackageRouteDeps, WsRouteDeps {
   config: PackageRouteDeps["config"] & { agentReportsPerMinute: number };
   db: Db;
+  notifier: Notifier;
   agentAuth: AgentAuth;
   versions: AgentVersions;
 }
@@ -55,6 +58,7 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<AppEnv> {
     }
     const report = await readJson(c, ErrorReport);
     await reportComputerError(deps.db, c.get("computerId"), report);
+    await announceErrorsChanged(deps.notifier, c.get("computerId"));
     return c.body(null, 204);
   });
 

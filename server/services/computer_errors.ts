@@ -70,6 +70,7 @@ export function resolveComputerError(
   errorId: string,
   notes: string | null,
   now = new Date(),
+  by: string | null = null,
 ): Promise<ComputerError> {
   return db.transaction(async (tx) => {
     const id = await lockComputer(tx, computerId);
@@ -79,6 +80,6 @@ export function resolveComputerError(
     if (error.resolved) {
       throw new HttpError(409, "conflict", `Error "${errorId}" is already resolved`);
     }
-    return await markComputerErrorResolved(tx, id, errorId, notes, now);
+    return await markComputerErrorResolved(tx, id, errorId, notes, now, by);
   });
 }

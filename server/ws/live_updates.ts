@@ -7,7 +7,12 @@
  * online, and a crashed instance's agents go offline after PRESENCE_TTL_FACTOR
  * intervals.
  */
-import { COMPUTERS_CHANGED, NEW_VERSION_AVAILABLE, VERSIONS_CHANGED } from "../../protocol/mod.ts";
+import {
+  COMPUTERS_CHANGED,
+  ERRORS_CHANGED,
+  NEW_VERSION_AVAILABLE,
+  VERSIONS_CHANGED,
+} from "../../protocol/mod.ts";
 import type { Logger } from "../log.ts";
 import type { AgentVersions } from "../services/agent_versions.ts";
 import type { AdminHub } from "./admin_hub.ts";
@@ -37,6 +42,11 @@ export function startLiveUpdates(
   const unsubscribe = notifier.subscribe((event) => {
     if (event.type === "presence") {
       hub.applyPresence(event.instance, event.online, event.offline, ttlMs);
+      return;
+    }
+    if (event.type === "errors_changed") {
+      const payload = event.computer_id ? { computer_id: event.computer_id } : {};
+      adminHub.broadcast({ event: ERRORS_CHANGED, payload });
       return;
     }
     deps.versions.invalidate();

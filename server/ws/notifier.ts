@@ -16,12 +16,17 @@ export const MAX_PAYLOAD_BYTES = 7000;
 export type HangarEvent =
   /** The version list changed; `new_stable_version` is set when a version just became stable. */
   | { type: "versions_changed"; new_stable_version: string | null }
+  /** An error was reported or resolved (`computer_id` null: several computers at once). */
+  | { type: "errors_changed"; computer_id: string | null }
   /** An instance's agents that are connected (`online`) or that just left (`offline`). */
   | { type: "presence"; instance: string; online: string[]; offline: string[] };
 
 function isHangarEvent(value: unknown): value is HangarEvent {
   if (typeof value !== "object" || value === null) return false;
   const event = value as Record<string, unknown>;
+  if (event.type === "errors_changed") {
+    return event.computer_id === null || typeof event.computer_id === "string";
+  }
   if (event.type === "versions_changed") {
     return event.new_stable_version === null || typeof event.new_stable_version === "string";
   }
