@@ -47,6 +47,10 @@ export async function wireDeps(
   const enrollmentToken = await loadEnrollmentToken(config, db);
   const packages = new PackageStore(packagesDir(config));
   await packages.init();
+  const stopSweeping = packages.startSweeping(
+    undefined,
+    (error) => logger.warn("could not sweep the packages temp folder", { error: error.message }),
+  );
   const notifier = await Notifier.start(db, logger);
   const hub = new AgentHub();
   const adminHub = new AdminHub();
@@ -67,6 +71,7 @@ export async function wireDeps(
     packages,
     upgradeWebSocket: upgrade,
     async stop() {
+      stopSweeping();
       await stopLive();
       hub.closeAll();
       adminHub.closeAll();

@@ -5,6 +5,8 @@
  * input; the test prints the table. Add rows for new defences here.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
+import { makePackage } from "./helpers/make_package.ts";
 import {
   adminFetch,
   registerAgent,
@@ -190,6 +192,38 @@ const ROWS: HostileInput[] = [
     send: (ctx) => post(ctx, "/api/auth/login", JSON.stringify(nested(100))),
     status: 400,
     code: "too_deep",
+  },
+  {
+    item: 11,
+    input: "9.1.0+a, +b and +c uploaded at once (the two that lose)",
+    send: async (ctx) => {
+      const dir = await Deno.makeTempDir({ prefix: "hangar-hostile-" });
+      try {
+        const replies = await Promise.all(["a", "b", "c"].map(async (build) => {
+          const version = `9.1.0+${build}`;
+          const path = join(dir, `${build}.zip`);
+          await makePackage({ version, files: { agent: "a", updater: "u" } }, path);
+          const form = new FormData();
+          form.append("version", version);
+          form.append("file", new Blob([await Deno.readFile(path)]), "p.zip");
+          return await fetch(`${ctx.server.url}/api/admin/agents/versions`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${ctx.server.adminToken}` },
+            body: form,
+          });
+        }));
+        const created = replies.filter((r) => r.status === 201);
+        if (created.length !== 1) throw new Error(`${created.length} of 3 uploads got 201`);
+        await created[0].body?.cancel();
+        const [first, second] = replies.filter((r) => r.status !== 201);
+        await second.body?.cancel();
+        return first;
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+    status: 409,
+    code: "conflict",
   },
   // Last: it uses up this agent's report allowance.
   {

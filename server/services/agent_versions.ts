@@ -19,6 +19,8 @@ import type { PackageStore } from "../storage/package_store.ts";
 import type { Notifier } from "../ws/notifier.ts";
 
 export const SNAPSHOT_TTL_MS = 30_000;
+/** The advisory lock that serialises version uploads (any constant unused elsewhere). */
+const VERSION_UPLOAD_LOCK_KEY = 72_657_011;
 /** Where agents download packages; the file name is appended. */
 export const PACKAGE_URL_PREFIX = "/api/agent/agent-packages/";
 
@@ -124,6 +126,9 @@ export class AgentVersions {
     let row: AgentVersionRow;
     try {
       row = await this.db.transaction(async (tx) => {
+        // Serialises uploads: the unique index sees `9.1.0+a` and `9.1.0+b` as different,
+        // semver precedence does not, so without the lock both could insert (issue 13, item 11).
+        await tx.query("SELECT pg_advisory_xact_lock($1)", [VERSION_UPLOAD_LOCK_KEY]);
         const existing = await listAgentVersions(tx);
         const clash = existing.find((v) => semver.eq(v.version, input.version));
         const inserted = clash ? null : await insertAgentVersion(tx, {

@@ -5,8 +5,13 @@
  */
 import { basename, join, resolve } from "node:path";
 
-/** Temp files older than this are left-overs of a crash (an upload never takes this long). */
-const STALE_TEMP_MS = 6 * 3600_000;
+/**
+ * A temp file unwritten for this long is a left-over of a crashed or killed
+ * upload (issue 13, item 16): a live upload writes to it continuously.
+ */
+export const STALE_TEMP_IDLE_MS = 5 * 60_000;
+/** How often a running server sweeps `.incoming`. */
+export const TEMP_SWEEP_INTERVAL_MS = 60_000;
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
 
 export interface TempFile {
@@ -23,15 +28,37 @@ export class PackageStore {
     this.tempDir = join(this.dir, ".incoming");
   }
 
-  /** Creates the folders and removes temp files a crashed upload left behind. */
+  /** Creates the folders and removes temp files a crashed or killed upload left behind. */
   async init(now = Date.now()): Promise<void> {
     await Deno.mkdir(this.tempDir, { recursive: true });
-    // Age, not existence: another instance sharing DATA_DIR may be uploading right now.
+    await this.sweepTemp(now);
+  }
+
+  /**
+   * Removes temp files nobody has written to for STALE_TEMP_IDLE_MS. Idleness,
+   * not existence: another instance sharing DATA_DIR may be uploading right
+   * now, and a live upload writes many times a second. Returns how many it removed.
+   */
+  async sweepTemp(now = Date.now()): Promise<number> {
+    let removed = 0;
     for await (const entry of Deno.readDir(this.tempDir)) {
       const path = join(this.tempDir, entry.name);
       const info = await Deno.stat(path).catch(() => null);
-      if (info?.mtime && now - info.mtime.getTime() > STALE_TEMP_MS) await this.remove(path);
+      if (info?.isFile && info.mtime && now - info.mtime.getTime() > STALE_TEMP_IDLE_MS) {
+        await this.remove(path);
+        removed++;
+      }
     }
+    return removed;
+  }
+
+  /** Sweeps the temp folder every `intervalMs` until the returned function is called. */
+  startSweeping(intervalMs = TEMP_SWEEP_INTERVAL_MS, onError?: (error: Error) => void): () => void {
+    const timer = setInterval(() => {
+      this.sweepTemp().catch((error) => onError?.(error));
+    }, intervalMs);
+    Deno.unrefTimer(timer);
+    return () => clearInterval(timer);
   }
 
   /** Opens a new, empty temp file for an upload. */
