@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { REPORT_SET_ASIDE } from "../protocol/mod.ts";
 import { getComputerErrors, startServer, waitFor } from "./helpers/server_process.ts";
-import { enrolledInstallDir, startAgent } from "./agent_harness.ts";
+import { enrolledInstallDir, readAgentLog, startAgent } from "./agent_harness.ts";
 
 async function agentConfig(dir: string) {
   return JSON.parse(await Deno.readTextFile(join(dir, "config", "config.json")));
@@ -82,6 +82,32 @@ Deno.test("agent: a torn update_result.json and a hostile report block no other 
     assert.equal(torn.error_type, "UpdateGeneralFailure");
     assert.match(String(torn.error_details.unreadable_result), /^(\\u0000)+$/);
     assert.equal(await agent.stop(), 0);
+  } finally {
+    await agent?.stop();
+    await server.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("agent: reports over the server's per-agent limit wait for Retry-After and all arrive once", async () => {
+  const server = await startServer({ env: { AGENT_REPORTS_PER_MINUTE: "30" } });
+  const { dir, computerId } = await enrolledInstallDir(server, { ws_enabled: false });
+  let agent;
+  try {
+    const reports = [...Array(34).keys()].map((i) => report(`limit-${i}`, `report ${i}`));
+    await Deno.writeTextFile(
+      join(dir, "error_reports.jsonl"),
+      reports.map((r) => JSON.stringify(r) + "\n").join(""),
+    );
+    agent = startAgent(dir);
+    const errors = await waitFor("all 34 reports on the server", async () => {
+      const errors = await getComputerErrors(server, computerId);
+      return errors.length >= 34 ? errors : undefined;
+    }, 120_000);
+    assert.deepEqual(errors.map((e) => e.report_id), reports.map((r) => r.report_id));
+    const log = readAgentLog(dir);
+    assert.match(log, /Server asked to wait before more error reports/);
+    assert.doesNotMatch(log, /rejected an error report|quarantine/);
   } finally {
     await agent?.stop();
     await server.stop();
