@@ -5,7 +5,14 @@
  * 200 with the whole new one otherwise. `<save>.part.json` records which file
  * the part belongs to and when the download began, so a restart, a crash or a
  * reboot resumes it too. When to retry and when to give up is
- * download_policy.ts; reads are paced to `bytesPerSecond` when given.
+ * download_policy.ts.
+ *
+ * Under a bandwidth limit the file is fetched in slices of an eighth of a
+ * second's bytes (`Range: bytes=a-b`), each asked for only when a token
+ * bucket allows: the server never sends more than was asked, so the link —
+ * not just the agent's reads — stays within the limit in any second (reading
+ * one long reply slowly would not do: the socket buffers take megabytes).
+ * A server that ignores Range gets its reply's reads paced instead.
  */
 import type { Logger } from "../log.ts";
 import { readTextIfExists, writeJsonAtomic } from "../atomic_file.ts";
@@ -67,7 +74,13 @@ interface Transfer {
   meta: PartMeta;
   metaPath: string;
   o: DownloadOptions;
+  /** Stream pacing, for a reply that is not a slice. */
   pacer: Pacer | null;
+  /** Bytes per request under a limit, and the bucket that spaces the requests. */
+  slice: number | null;
+  slicePacer: Pacer | null;
+  /** The last attempt failed: the next request is a resume. */
+  interrupted: boolean;
   resumes: number;
   /** Bytes the last attempt received. */
   lastGot: number;
@@ -97,6 +110,12 @@ export async function downloadToFile(
     metaPath,
     o: options,
     pacer: options.bytesPerSecond ? new Pacer(options.bytesPerSecond) : null,
+    slice: options.bytesPerSecond ? sliceBytes(options.bytesPerSecond) : null,
+    slicePacer: options.bytesPerSecond
+      ? new Pacer(options.bytesPerSecond, sliceBytes(options.bytesPerSecond))
+      : null,
+    // A part file from an earlier run: the first request resumes it.
+    interrupted: await fileSize(partPath) > 0,
     resumes: 0,
     lastGot: 0,
   };
@@ -113,6 +132,10 @@ export async function downloadToFile(
     try {
       const done = await transfer(ctx, have);
       if (done === "done") break;
+      if (done === "more") {
+        state.progressed();
+        continue;
+      }
       outcome = done;
     } catch (e) {
       if (signal?.aborted) throw e;
@@ -122,6 +145,7 @@ export async function downloadToFile(
       outcome = { kind: ctx.lastGot > 0 ? "progress" : "nothing" };
     }
     received += ctx.lastGot;
+    ctx.interrupted = outcome.kind !== "busy" || ctx.interrupted;
     const decision = state.next(outcome);
     const fields = {
       url: url.href,
@@ -218,9 +242,17 @@ async function openPart(
 async function transfer(
   ctx: Transfer,
   have: number,
-): Promise<"done" | AttemptOutcome> {
+): Promise<"done" | "more" | AttemptOutcome> {
   const { url, partPath, log, meta } = ctx;
   ctx.lastGot = 0;
+  const expected = ctx.o.expectedSize;
+  // Under a limit: one slice, asked for when the bucket allows.
+  let end: number | undefined;
+  if (ctx.slice && ctx.slicePacer) {
+    const last = have + ctx.slice - 1;
+    end = expected === undefined || last < expected - 1 ? last : undefined;
+    await ctx.slicePacer.take(Math.min(ctx.slice, (expected ?? Infinity) - have), ctx.o.signal);
+  }
   // A server that stops sending without closing would hold the update forever.
   const idleMs = ctx.o.idleTimeoutMs ?? 60_000;
   const idle = new AbortController();
@@ -232,9 +264,9 @@ async function transfer(
   };
   const signal = ctx.o.signal ? AbortSignal.any([ctx.o.signal, idle.signal]) : idle.signal;
   const headers: Record<string, string> = { ...ctx.headers };
-  if (have > 0) {
-    headers.range = `bytes=${have}-`;
-    if (meta.etag) headers["if-range"] = meta.etag;
+  if (have > 0 || end !== undefined) {
+    headers.range = `bytes=${have}-${end ?? ""}`;
+    if (have > 0 && meta.etag) headers["if-range"] = meta.etag;
   }
   touch();
   try {
@@ -249,8 +281,9 @@ async function transfer(
       return { kind: "busy", retryAfterMs: retryAfterMs(res.headers.get("retry-after")) };
     }
     let total: number | undefined;
+    let replyEnd: number | undefined;
     if (res.status === 206) {
-      const range = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(res.headers.get("content-range") ?? "");
+      const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(res.headers.get("content-range") ?? "");
       if (!range || Number(range[1]) !== have) {
         log.warn("Download range reply does not fit the part file; starting over", {
           url: url.href,
@@ -259,9 +292,12 @@ async function transfer(
         await Deno.remove(partPath);
         return { kind: "nothing" };
       }
-      total = range[2] === "*" ? undefined : Number(range[2]);
-      ctx.resumes++;
-      log.info("Resuming download", { url: url.href, from_byte: have, total_bytes: total });
+      total = range[3] === "*" ? undefined : Number(range[3]);
+      replyEnd = Number(range[2]);
+      if (ctx.interrupted) {
+        ctx.resumes++;
+        log.info("Resuming download", { url: url.href, from_byte: have, total_bytes: total });
+      }
     } else if (res.status === 416 && have > 0) {
       log.warn("Download part file does not fit the server's file; starting over", {
         url: url.href,
@@ -282,7 +318,6 @@ async function transfer(
     } else {
       throw await statusError(res, "download");
     }
-    const expected = ctx.o.expectedSize;
     if (expected !== undefined && total !== undefined && total !== expected) {
       await res.body?.cancel();
       throw new HttpClientError(
@@ -295,16 +330,21 @@ async function transfer(
       meta.etag = etag;
       await writeJsonAtomic(ctx.metaPath, meta);
     }
-    const want = total ?? expected;
-    await writeBody(ctx, res, have, want, touch);
+    ctx.interrupted = false;
+    const whole = total ?? expected;
+    // A slice's reply ends at its range; stream pacing is for a reply that is not one.
+    const sliced = replyEnd !== undefined && whole !== undefined && replyEnd + 1 < whole;
+    const want = sliced ? replyEnd! + 1 : whole;
+    await writeBody(ctx, res, have, whole, touch, res.status === 200);
     const size = await fileSize(partPath);
     if (want !== undefined && size < want) {
+      ctx.interrupted = true;
       throw new HttpClientError(
         "network",
         `download: connection ended at ${size} of ${want} bytes`,
       );
     }
-    return "done";
+    return sliced ? "more" : "done";
   } finally {
     clearTimeout(timer);
   }
@@ -323,6 +363,7 @@ async function writeBody(
   start: number,
   total: number | undefined,
   touch: (arm?: boolean) => void,
+  pace: boolean,
 ): Promise<void> {
   const { partPath, log, url } = ctx;
   const file = await Deno.open(partPath, {
@@ -364,7 +405,7 @@ async function writeBody(
           nextReport = Math.floor(percent / 10) * 10 + 10;
         }
       }
-      if (ctx.pacer) {
+      if (ctx.pacer && pace) {
         touch(false); // waiting for the pacer is not the link going quiet
         await ctx.pacer.take(chunk.length, ctx.o.signal);
         touch();
@@ -374,6 +415,11 @@ async function writeBody(
     await file.sync().catch(() => {});
     file.close();
   }
+}
+
+/** An eighth of a second's bytes, at least 16 KiB: 8 requests a second at most. */
+function sliceBytes(bytesPerSecond: number): number {
+  return Math.max(16 * 1024, Math.floor(bytesPerSecond / 8));
 }
 
 async function fileSize(path: string): Promise<number> {

@@ -30,13 +30,14 @@ function host(o: HostOptions) {
   const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, (req) => {
     seen.push({ range: req.headers.get("range"), ifRange: req.headers.get("if-range") });
     if (busy-- > 0) return new Response(null, { status: 503, headers: { "retry-after": "0" } });
-    const range = /^bytes=(\d+)-$/.exec(req.headers.get("range") ?? "");
+    const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.get("range") ?? "");
     const ifRange = req.headers.get("if-range");
     const ranged = range && (!ifRange || ifRange === etag);
     const start = ranged ? Number(range[1]) : 0;
-    const part = BODY.subarray(start);
+    const last = ranged && range[2] ? Math.min(Number(range[2]), BODY.length - 1) : BODY.length - 1;
+    const part = BODY.subarray(start, last + 1);
     const headers = new Headers({ "content-length": String(part.length), etag });
-    if (ranged) headers.set("content-range", `bytes ${start}-${BODY.length - 1}/${BODY.length}`);
+    if (ranged) headers.set("content-range", `bytes ${start}-${last}/${BODY.length}`);
     const cut = o.nothing ? 0 : o.cutEvery;
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
@@ -212,15 +213,21 @@ Deno.test("a server whose file changed answers If-Range with 200 and the downloa
   }
 });
 
-Deno.test("a paced download of 400 KB at 200 KB/s takes about 2 s", async () => {
-  const { url, server } = host({});
+Deno.test("a paced download of 400 KB at 200 KB/s takes about 2 s, in slices of 25 KB", async () => {
+  const { seen, url, server } = host({});
   try {
     await withDir(async (dir, log) => {
       const started = performance.now();
-      await downloadToFile(url, join(dir, "p.zip"), {}, log, { ...FAST, bytesPerSecond: 200_000 });
+      const save = join(dir, "p.zip");
+      const result = await downloadToFile(url, save, {}, log, { ...FAST, bytesPerSecond: 200_000 });
       const seconds = (performance.now() - started) / 1000;
-      // The bucket starts with 0.1 s of bytes: at least (400 - 20) / 200 s.
-      assert.ok(seconds >= 1.85, `took ${seconds} s`);
+      // The bucket starts with one slice: at least (400 - 25) / 200 s.
+      assert.ok(seconds >= 1.8, `took ${seconds} s`);
+      assert.equal(await sha256(save), SHA);
+      assert.equal(seen.length, 16);
+      assert.deepEqual(seen[0], { range: "bytes=0-24999", ifRange: null });
+      assert.equal(seen[15].range, "bytes=375000-");
+      assert.deepEqual([result.resumes, result.attempts], [0, 1]);
     });
   } finally {
     await server.shutdown();

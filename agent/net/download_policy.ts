@@ -48,6 +48,12 @@ export class RetryState {
 
   constructor(readonly policy: RetryPolicy, readonly startedAt: number) {}
 
+  /** A slice of a paced download arrived: progress, not an attempt. */
+  progressed(): void {
+    this.idleAttempts = 0;
+    this.#busySince = null;
+  }
+
   /** Counts `outcome` and says whether (and after how long) to try again. */
   next(outcome: AttemptOutcome, now = Date.now()): Decision {
     const p = this.policy;

@@ -1,8 +1,7 @@
 /**
- * Paces reads to a bandwidth limit: a token bucket holding at most a tenth of
- * a second of bytes, so the rate averaged over any second stays within ~10%
- * of the limit. While the reader waits, the socket's receive window fills and
- * TCP slows the sender: the link itself carries no more than the limit.
+ * A token bucket for a bandwidth limit: `take(n)` waits until `n` more bytes
+ * fit. The bucket holds `burstBytes` (default a tenth of a second's bytes),
+ * so any window of T seconds carries at most `rate × T + burst`.
  */
 import { sleep } from "../backoff.ts";
 
@@ -13,11 +12,11 @@ export class Pacer {
   #at: number;
 
   /** `bytesPerSecond` must be positive. */
-  constructor(bytesPerSecond: number, now = performance.now()) {
+  constructor(bytesPerSecond: number, burstBytes = bytesPerSecond / 10) {
     this.#rate = bytesPerSecond / 1000;
-    this.#burst = Math.max(1, bytesPerSecond / 10);
+    this.#burst = Math.max(1, burstBytes);
     this.#tokens = this.#burst;
-    this.#at = now;
+    this.#at = performance.now();
   }
 
   /** Waits until `bytes` more may be read (they are taken at once; a deficit is waited off). */
