@@ -18,6 +18,7 @@ import {
   ADMIN_PASSWORD,
   ADMIN_USERNAME,
   markStable,
+  registerAgent,
   startServer,
   type TestServer,
   uploadPackage,
@@ -173,6 +174,79 @@ Deno.test({
           await next.click();
         }
         assert.deepEqual(seen, all.map((c) => c.hostname));
+      });
+
+      await step(
+        "bulk-resolving 20 errors leaves 0 open; the audit log names the admin",
+        async () => {
+          const agents = [
+            await registerAgent(server, "pc-errors-1", "1.1.0"),
+            await registerAgent(server, "pc-errors-2", "1.1.0"),
+          ];
+          for (let n = 0; n < 20; n++) {
+            const agent = agents[n % 2];
+            const res = await fetch(`${server.url}/api/agent/report-error`, {
+              method: "POST",
+              headers: {
+                "content-type": "application/json",
+                "agent-id": agent.agent_id,
+                "agent-token": agent.agent_token,
+              },
+              body: JSON.stringify({
+                error_type: "UpdateChecksumMismatch",
+                message: `Checksum mismatch for 1.2.0 (${n})`,
+                timestamp: new Date().toISOString(),
+                agent_version: "1.1.0",
+                stack_trace: "Error: checksum\n    at verify (verify.ts:10)\n    at run (run.ts:5)",
+                details: {
+                  expected_checksum: "a".repeat(64),
+                  actual_checksum: "b".repeat(64),
+                  file_size: 52_428_800,
+                },
+              }),
+            });
+            assert.equal(res.status, 204);
+          }
+          await page.getByRole("link", { name: "Errors", exact: true }).click();
+          await waitForText(page.getByRole("heading", { level: 1 }), "Errors");
+          await page.locator('.type-chips [data-error-type="UpdateChecksumMismatch"]').click();
+          await waitForText(page.getByTestId("error-count"), "20 open errors");
+          await page.locator(".error-item").first().getByText("Details").click();
+          await shoot(page, "03-errors");
+          await page.getByLabel(/Select all 20 open/).check();
+          await page.getByLabel("Resolution note").fill("Mirror fixed");
+          await page.getByRole("button", { name: "Resolve selected (20)" }).click();
+          await waitForText(page.getByRole("status"), "Resolved 20 errors");
+          await waitForText(page.getByTestId("error-count"), "0 open errors");
+          const { headers } = await api<unknown[]>(
+            server,
+            "/errors?resolved=false&error_type=UpdateChecksumMismatch",
+          );
+          assert.equal(headers.get("x-total-count"), "0");
+          await page.locator("select[name=state]").selectOption("resolved");
+          await waitForText(
+            page.locator(".error-item .resolution").first(),
+            "by admin: Mirror fixed",
+          );
+
+          await page.getByRole("link", { name: "Audit log", exact: true }).click();
+          await waitForText(page.getByRole("heading", { level: 1 }), "Audit log");
+          await page.locator("select[name=action]").selectOption("error.resolve");
+          const row = page.locator('tr[data-action="error.resolve"]').first();
+          await waitForText(row, "admin");
+          await waitForText(row, "count: 20");
+          await page.locator("select[name=action]").selectOption("");
+          await page.locator('tr[data-action="auth.sign_in"]').first().waitFor();
+          await shoot(page, "04-audit");
+        },
+      );
+
+      await step("the computer page shows the computer and its errors", async () => {
+        await page.goto(`${server.url}/admin/computers?search=pc-errors-1`);
+        await page.getByRole("link", { name: "pc-errors-1" }).click();
+        await waitForText(page.getByRole("heading", { level: 1 }), "pc-errors-1");
+        await page.locator(".error-item").first().waitFor();
+        await shoot(page, "05-computer");
       });
 
       assert.deepEqual(record.problems, []);

@@ -13,6 +13,7 @@ import type {
   ComputerSummary,
   CreateApiTokenRequest,
   CreatedApiToken,
+  FleetError,
   FleetSummary,
 } from "../protocol/mod.ts";
 import { ApiError, reportUnauthorized, toApiError } from "./api.ts";
@@ -126,7 +127,7 @@ export class HangarClient {
   }
 
   // Errors across the fleet
-  listErrors(filters: Query = {}): Promise<Page<Json>> {
+  listErrors(filters: Query = {}): Promise<Page<FleetError>> {
     return this.#page("/api/admin/errors", filters);
   }
   resolveErrors(

@@ -2,7 +2,7 @@
  * Seeds a fleet straight through SQL (10,000 computers in well under a second on
  * PostgreSQL), for route tests, the browser tests and the bench. Computer i runs
  * `versions[i % versions.length]`; every 7th never connected (last_seen_at NULL);
- * every 13th has an open error flag. Hostnames are `pc` + a padded number, with
+ * every 13th has one open `UpdateDownloadFailed` error. Hostnames are `pc` + a padded number, with
  * every 5th upper-cased, so a case-insensitive sort and search are exercised.
  */
 import { join } from "node:path";
@@ -30,6 +30,14 @@ export async function seedFleet(db: Queryable, options: SeedOptions): Promise<vo
        i % 13 = 0
      FROM generate_series(1, $2::int) AS i`,
     [options.versions, options.count, options.prefix ?? ""],
+  );
+  await db.query(
+    `INSERT INTO computer_errors (computer_id, id, error_type, error_message, error_details)
+     SELECT id, gen_random_uuid()::text, 'UpdateDownloadFailed',
+       'Download gave up after 5 attempts',
+       jsonb_build_object('reason', 'idle', 'received_bytes', 1048576, 'expected_bytes', 52428800)
+     FROM computers WHERE have_active_errors AND agent_id LIKE 'seed-' || $1 || '%'`,
+    [options.prefix ?? ""],
   );
 }
 

@@ -5,6 +5,7 @@ import { AgentVersionManagement } from "../pages/agent_version_management.tsx";
 import { ApiTokens } from "../pages/api_tokens.tsx";
 import { AuditPage } from "../pages/audit_page.tsx";
 import { ComputerDetail } from "../pages/computer_detail.tsx";
+import { ErrorsPage } from "../pages/errors_page.tsx";
 import { FleetPage } from "../pages/fleet_page.tsx";
 import { LoginPage } from "../pages/login_page.tsx";
 import { BASE, Link, matchPath, navigate, usePath } from "../router.tsx";
@@ -79,6 +80,8 @@ export function App() {
         <p>Only admins can manage agent versions.</p>
       </Page>
     );
+  } else if (path === `${BASE}/errors`) {
+    content = <ErrorsPage />;
   } else if (path === `${BASE}/audit` && isAdmin) {
     content = <AuditPage />;
   } else if (path === `${BASE}/api-tokens` && isAdmin) {
@@ -103,6 +106,7 @@ export function App() {
         <Link href={HOME} class="brand">Hangar</Link>
         <nav aria-label="Main">
           {navLink(HOME, "Fleet")}
+          {navLink(`${BASE}/errors`, "Errors")}
           {isAdmin && navLink(`${BASE}/agent-versions`, "Agent versions")}
           {isAdmin && navLink(`${BASE}/audit`, "Audit log")}
           {isAdmin && navLink(`${BASE}/api-tokens`, "API tokens")}

@@ -1,7 +1,9 @@
 /** One reported error: what happened, its details on demand, and Resolve with notes. */
 import { useState } from "preact/hooks";
 import type { ComputerError } from "../../protocol/schemas.ts";
+import { errorTitle } from "../error_display.ts";
 import { formatDateTime } from "../format.ts";
+import { ErrorDetails } from "./error_details.tsx";
 
 interface ErrorItemProps {
   error: ComputerError;
@@ -12,7 +14,6 @@ export function ErrorItem(props: ErrorItemProps) {
   const { error } = props;
   const [notes, setNotes] = useState("");
   const [busy, setBusy] = useState(false);
-  const { stack_trace: stack, ...details } = error.error_details;
   const notesId = `notes-${error.id}`;
 
   async function onSubmit(e: Event) {
@@ -28,6 +29,7 @@ export function ErrorItem(props: ErrorItemProps) {
       data-error-type={error.error_type}
     >
       <header class="error-head">
+        <strong class="error-title">{errorTitle(error.error_type)}</strong>
         <code class="error-type">{error.error_type}</code>
         {error.resolved
           ? <span class="badge badge-off">Resolved</span>
@@ -39,18 +41,13 @@ export function ErrorItem(props: ErrorItemProps) {
       <p class="error-message">{error.error_message}</p>
       <details>
         <summary>Details</summary>
-        <pre class="details">{JSON.stringify(details, null, 2)}</pre>
-        {typeof stack === "string" && (
-          <>
-            <h3 class="small-heading">Stack trace</h3>
-            <pre class="details">{stack}</pre>
-          </>
-        )}
+        <ErrorDetails details={error.error_details} />
       </details>
       {error.resolved
         ? (
           <p class="muted resolution">
             Resolved {formatDateTime(error.resolved_at)}
+            {error.resolved_by ? ` by ${error.resolved_by}` : ""}
             {error.resolution_notes ? `: ${error.resolution_notes}` : ""}
           </p>
         )
