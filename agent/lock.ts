@@ -1,9 +1,14 @@
 /**
- * One agent per install dir: `agent.lock` holds `{pid, started_at}` of the
- * agent that owns the dir. A lock whose process is gone (a crash, a kill) is
- * taken over; a live one makes the second agent stop with LockHeldError.
+ * One agent per install dir: `agent.lock` holds the PID of the agent that
+ * owns the dir, when it took the lock, when that process started and when the
+ * computer booted. A lock is taken over (and the caller logs why) when its
+ * process is gone, when it was written before the last boot (a detached agent
+ * gets no shutdown signal, so its lock survives every reboot), or when its PID
+ * now belongs to a process that started after the lock was written (Windows
+ * reuses PIDs quickly). Otherwise the second agent stops with LockHeldError.
  */
 import process from "node:process";
+import { bootTime, processStartTime } from "./process_identity.ts";
 
 export class LockHeldError extends Error {
   constructor(readonly path: string, readonly pid: number, readonly startedAt: string) {
@@ -27,9 +32,65 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
-interface LockContent {
+export interface LockContent {
   pid: number;
   started_at: string;
+  /** When the holding process started; absent in locks of older agents. */
+  process_started_at?: string;
+  /** When the computer booted, as the holder saw it. */
+  boot_time?: string;
+}
+
+/** Why a lock no longer protects anyone. */
+export type StaleReason = "unreadable" | "process_gone" | "before_boot" | "pid_reused";
+
+export interface StaleLock {
+  pid: number;
+  reason: StaleReason;
+}
+
+/** What `staleReason` needs to know about the computer now; injectable for tests. */
+export interface ProcessProbe {
+  isAlive(pid: number): boolean;
+  bootTime(): Date | null;
+  processStartTime(pid: number): Date | null;
+}
+
+export const SYSTEM_PROBE: ProcessProbe = { isAlive: isProcessAlive, bootTime, processStartTime };
+
+/**
+ * Clock tolerance: boot and start times derived from uptimes and clock ticks
+ * drift by a second or so, and a lock is written a moment after its process starts.
+ */
+const SLACK_MS = 5_000;
+
+function time(text: string | undefined): number | null {
+  if (text === undefined) return null;
+  const ms = Date.parse(text);
+  return Number.isFinite(ms) ? ms : null;
+}
+
+/** Null when the lock's holder may still be running; else why the lock is stale. */
+export function staleReason(lock: LockContent | null, probe: ProcessProbe): StaleReason | null {
+  if (!lock) return "unreadable";
+  if (!probe.isAlive(lock.pid)) return "process_gone";
+  const boot = probe.bootTime()?.getTime() ?? null;
+  const locked = time(lock.started_at);
+  if (boot !== null) {
+    const recordedBoot = time(lock.boot_time);
+    if (recordedBoot !== null && Math.abs(recordedBoot - boot) > SLACK_MS) return "before_boot";
+    if (locked !== null && locked < boot - SLACK_MS) return "before_boot";
+  }
+  const actualStart = probe.processStartTime(lock.pid)?.getTime() ?? null;
+  if (actualStart !== null) {
+    const recordedStart = time(lock.process_started_at);
+    if (recordedStart !== null && Math.abs(recordedStart - actualStart) > SLACK_MS) {
+      return "pid_reused";
+    }
+    // The holder started before it wrote the lock; a process that started later is another one.
+    if (locked !== null && actualStart > locked + SLACK_MS) return "pid_reused";
+  }
+  return null;
 }
 
 function parseLock(text: string): LockContent | null {
@@ -45,24 +106,29 @@ function parseLock(text: string): LockContent | null {
 export class LockManager {
   #held = false;
 
-  constructor(readonly path: string) {}
+  constructor(readonly path: string, readonly probe: ProcessProbe = SYSTEM_PROBE) {}
 
   get held(): boolean {
     return this.#held;
   }
 
   /**
-   * Takes the lock. Returns the PID of a dead owner whose lock was taken over
-   * (or null), and throws LockHeldError when a live agent owns it.
+   * Takes the lock. Returns the stale lock that was taken over (or null), and
+   * throws LockHeldError when a live agent owns it.
    */
-  acquire(): number | null {
-    let takenOverFrom: number | null = null;
+  acquire(): StaleLock | null {
+    let takenOver: StaleLock | null = null;
     for (let attempt = 0; attempt < 3; attempt++) {
-      const content: LockContent = { pid: Deno.pid, started_at: new Date().toISOString() };
+      const content: LockContent = {
+        pid: Deno.pid,
+        started_at: new Date().toISOString(),
+        process_started_at: this.probe.processStartTime(Deno.pid)?.toISOString(),
+        boot_time: this.probe.bootTime()?.toISOString(),
+      };
       try {
         Deno.writeTextFileSync(this.path, JSON.stringify(content) + "\n", { createNew: true });
         this.#held = true;
-        return takenOverFrom;
+        return takenOver;
       } catch (error) {
         if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
       }
@@ -73,10 +139,13 @@ export class LockManager {
         if (error instanceof Deno.errors.NotFound) continue;
         throw error;
       }
-      if (existing && existing.pid !== Deno.pid && isProcessAlive(existing.pid)) {
+      const reason = existing?.pid === Deno.pid
+        ? "process_gone"
+        : staleReason(existing, this.probe);
+      if (existing && reason === null) {
         throw new LockHeldError(this.path, existing.pid, existing.started_at);
       }
-      takenOverFrom = existing?.pid ?? 0;
+      takenOver = { pid: existing?.pid ?? 0, reason: reason ?? "unreadable" };
       try {
         Deno.removeSync(this.path);
       } catch (error) {

@@ -8,7 +8,7 @@ import { VERSION } from "./version.ts";
 import { startInstalledAgentIfOther } from "./installed_agent.ts";
 import { Agent } from "./core/agent.ts";
 import { ConfigError, ConfigManager } from "./config.ts";
-import { LockHeldError, LockManager } from "./lock.ts";
+import { LockHeldError, LockManager, type StaleLock } from "./lock.ts";
 import { Logger } from "./log.ts";
 import { agentPaths } from "./paths.ts";
 
@@ -26,9 +26,9 @@ export async function runAgent(installDir: string): Promise<number | null> {
   }
 
   const lock = new LockManager(paths.lock);
-  let takenOverFrom: number | null;
+  let takenOver: StaleLock | null;
   try {
-    takenOverFrom = lock.acquire();
+    takenOver = lock.acquire();
   } catch (error) {
     console.error(
       error instanceof LockHeldError ? error.message : `Cannot take the lock: ${error}`,
@@ -48,7 +48,9 @@ export async function runAgent(installDir: string): Promise<number | null> {
 
   const log = new Logger({ dir: paths.logDir, maxBytes: config.get("log_max_bytes"), echo: true });
   if (recovery !== "none") log.warn("Finished an interrupted update", { outcome: recovery });
-  if (takenOverFrom !== null) log.warn("Took over a stale lock", { dead_pid: takenOverFrom });
+  if (takenOver) {
+    log.warn("Took over a stale lock", { pid: takenOver.pid, reason: takenOver.reason });
+  }
 
   const agent = new Agent({ paths, config, log, lock });
   const stop = () => void agent.gracefulShutdown(0);
