@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { launcherPath, MANIFEST_NAME, PackageManifest } from "../protocol/mod.ts";
 import { readTextIfExists } from "./atomic_file.ts";
+import { parseSupervisorKind, SUPERVISOR_ENV } from "../updater/supervisor/supervisor.ts";
 
 /** The installed package's manifest, or null when there is none or it is unreadable. */
 export async function readInstalledManifest(installDir: string): Promise<PackageManifest | null> {
@@ -21,7 +22,7 @@ export async function readInstalledManifest(installDir: string): Promise<Package
 }
 
 /**
- * Starts the installed agent, detached, when the installed version differs
+ * Starts the installed agent, detached (or leaves that to the supervisor), when the installed version differs
  * from `runningVersion`; returns the version it started, or null when this
  * process is the installed version (or nothing installed can be told apart).
  */
@@ -31,6 +32,8 @@ export async function startInstalledAgentIfOther(
 ): Promise<string | null> {
   const manifest = await readInstalledManifest(installDir);
   if (!manifest || manifest.version === runningVersion) return null;
+  // A supervised agent just exits: its supervisor starts the installed version, and only it.
+  if (parseSupervisorKind(Deno.env.get(SUPERVISOR_ENV)) !== "detached") return manifest.version;
   const launcher = join(installDir, launcherPath(manifest, manifest.agent));
   const child = new Deno.Command(launcher, {
     args: ["run", "--install-dir", installDir],

@@ -2,6 +2,7 @@
  * The agent's command line:
  *   agent run [--install-dir D]                          run the agent (the updater starts it so)
  *   agent enroll --server URL --token T [--install-dir D] [--force]   register, write the config
+ *   agent supervise [--install-dir D]                    run the agent, restart it when it exits
  *   agent --version                                      print the version
  * The install dir defaults to the folder of the executable (of `agent.js` for
  * a portable package). Exit codes: 0 ok, 1 failure, 2 usage, 3 another agent runs.
@@ -12,10 +13,12 @@ import { parseArgs } from "node:util";
 import { VERSION } from "./version.ts";
 import { runAgent } from "./run.ts";
 import { enroll } from "./enroll.ts";
+import { runSupervise } from "./supervisor/run_supervise.ts";
 
 const USAGE = `Usage:
   agent run [--install-dir DIR]
   agent enroll --server URL --token TOKEN [--install-dir DIR] [--force]
+  agent supervise [--install-dir DIR]
   agent --version`;
 
 function defaultInstallDir(): string {
@@ -55,6 +58,7 @@ async function main(argv: string[]): Promise<number | null> {
     return values.help ? 0 : 2;
   }
   if (command === "run") return await runAgent(installDir);
+  if (command === "supervise") return await runSupervise(installDir);
   if (command === "enroll") {
     if (!values.server || !values.token) {
       console.error(`enroll needs --server and --token\n${USAGE}`);

@@ -31,6 +31,7 @@ import { claimJournal, recoverClaimedJournal } from "./recover.ts";
 import { writeResult } from "./result.ts";
 import { performRollback, restartAgent } from "./rollback.ts";
 import { SignatureError, type UpdaterKey } from "./signature.ts";
+import { supervisorFor } from "./supervisor/supervisor.ts";
 
 export interface ApplyOptions {
   packagePath: string;
@@ -98,6 +99,12 @@ async function waitForOldAgent(ctx: UpdateContext, pid: number): Promise<number 
   }
   dieIfRequested("1-wait");
 
+  const supervisor = supervisorFor(paths.install);
+  await log.step(
+    "Step 1/6 hold",
+    `${supervisor.kind} supervisor: the agent is not started again until step 5`,
+    () => supervisor.hold(pid),
+  );
   const seconds = ctx.journal.wait_timeout_ms / 1000;
   const exited = await log.step(
     "Step 1/6 wait",
@@ -113,6 +120,7 @@ async function waitForOldAgent(ctx: UpdateContext, pid: number): Promise<number 
       message,
     });
     if (start === "fresh") await removeJournal(paths.install);
+    await supervisor.release();
     return exit.EXIT_WAIT_TIMEOUT;
   }
   if (start === "interrupted") {

@@ -8,16 +8,21 @@ import { EXIT_OK } from "./exit_codes.ts";
 import { dieIfRequested } from "./fault.ts";
 import { dropWorkDirs } from "./file_sets.ts";
 import { isRecordedProcessAlive, removeJournal, writeJournal } from "./journal.ts";
-import {
-  adoptAgent,
-  LaunchError,
-  startInstalledAgent,
-  stopAgent,
-  waitForHealth,
-  type WatchedAgent,
-} from "./launch.ts";
+import { adoptAgent, LaunchError, readHealth, waitForHealth, type WatchedAgent } from "./launch.ts";
 import { describeError } from "./log.ts";
+import { sleep } from "./process.ts";
+import { supervisorFor } from "./supervisor/supervisor.ts";
 import { performRollback } from "./rollback.ts";
+import {
+  judgeServerReach,
+  probeServer,
+  type ServerVerdict,
+  type ServerView,
+  viewServer,
+} from "./server_probe.ts";
+
+/** How often the updater asks the server itself while the new agent has not reached it. */
+const PROBE_EVERY_MS = 2_000;
 
 /** Runs steps 5 and 6; on failure rolls back. Returns the exit code. */
 export async function confirmAndCommit(ctx: UpdateContext): Promise<number> {
@@ -38,7 +43,7 @@ export async function confirmAndCommit(ctx: UpdateContext): Promise<number> {
           log.info(`Watching agent pid ${earlier}, started before the updater was interrupted`);
           launched.agent = adoptAgent(earlier);
         } else {
-          launched.agent = await startInstalledAgent(paths.install);
+          launched.agent = await supervisorFor(paths.install).start();
           ctx.journal = await writeJournal(paths.install, {
             ...ctx.journal,
             launched_pid: launched.agent.pid,
@@ -47,12 +52,15 @@ export async function confirmAndCommit(ctx: UpdateContext): Promise<number> {
           log.info(`Started the new agent (pid ${launched.agent.pid})`);
           dieIfRequested("5-launch.mid");
         }
+        const deadline = Date.now() + ctx.healthTimeoutMs;
+        const server = await viewServer(paths.install);
         const pid = await waitForHealth(paths.install, to, ctx.healthTimeoutMs, launched.agent);
         log.info(`New agent ${to} confirmed health (pid ${pid})`);
+        if (server) await confirmServerReach(ctx, server, deadline);
       },
     );
   } catch (err) {
-    if (launched.agent) await stopAgent(paths.install, launched.agent);
+    if (launched.agent) await supervisorFor(paths.install).stop(launched.agent);
     return await performRollback(ctx, {
       failed_step: "5-launch",
       error_type: err instanceof LaunchError ? "UpdateLaunchFailed" : "UpdateGeneralFailure",
@@ -70,4 +78,50 @@ export async function confirmAndCommit(ctx: UpdateContext): Promise<number> {
   await removeJournal(paths.install);
   log.info(`Update ${ctx.journal.from_version} -> ${to} complete`);
   return EXIT_OK;
+}
+
+/**
+ * The new agent runs; did it reach the server? Waits for the health file to
+ * say so until the health deadline, asking the server itself every few
+ * seconds: a server down for everyone keeps the new agent (it reports once
+ * the server is back); an agent that cannot reach a server the updater
+ * reaches fails the update.
+ */
+async function confirmServerReach(
+  ctx: UpdateContext,
+  server: ServerView,
+  deadline: number,
+): Promise<void> {
+  const { log, paths } = ctx;
+  let reached = false;
+  let nextProbe = Date.now() + PROBE_EVERY_MS;
+  let verdict: ServerVerdict | null = null;
+  while (verdict === null) {
+    reached = !!(await readHealth(paths.install))?.server_reached_at;
+    if (reached || Date.now() >= deadline) {
+      verdict = await judgeServerReach(server, reached);
+    } else if (server.reachableBefore && Date.now() >= nextProbe) {
+      if (!(await probeServer(server.url))) verdict = "server_unreachable";
+      nextProbe = Date.now() + PROBE_EVERY_MS;
+    } else if (!server.reachableBefore) {
+      verdict = "server_unreachable";
+    } else {
+      await sleep(200);
+    }
+  }
+  if (verdict === "reached") {
+    log.info(`New agent reached the server ${server.url}`);
+  } else if (verdict === "server_unreachable") {
+    log.warn(
+      `The server ${server.url} cannot be reached from here (before the launch: ${
+        server.reachableBefore ? "reachable" : "unreachable"
+      }); the new agent is kept and reports once the server is back`,
+    );
+  } else {
+    throw new LaunchError(
+      `The new agent did not reach the server ${server.url} within ${
+        ctx.healthTimeoutMs / 1000
+      } s, while the updater reaches it`,
+    );
+  }
 }

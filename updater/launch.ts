@@ -20,9 +20,14 @@ export class LaunchError extends Error {
   override name = "LaunchError";
 }
 
-export async function readHealth(
-  installDir: string,
-): Promise<{ version: string; pid: number } | null> {
+/** `agent_health.json`: written once the agent runs; `server_reached_at` once it reached the server. */
+export interface Health {
+  version: string;
+  pid: number;
+  server_reached_at?: string;
+}
+
+export async function readHealth(installDir: string): Promise<Health | null> {
   try {
     const health = JSON.parse(await Deno.readTextFile(join(installDir, HEALTH_NAME)));
     if (typeof health?.version === "string" && Number.isInteger(health?.pid)) return health;

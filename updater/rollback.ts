@@ -9,10 +9,11 @@ import { EXIT_ROLLBACK_FAILED, EXIT_ROLLED_BACK } from "./exit_codes.ts";
 import { dieIfRequested } from "./fault.ts";
 import { dropWorkDirs, removeNewFiles, restoreBackup } from "./file_sets.ts";
 import { type Failure, removeJournal } from "./journal.ts";
-import { readHealth, startInstalledAgent, waitForHealth } from "./launch.ts";
+import { readHealth, waitForHealth } from "./launch.ts";
 import { describeError } from "./log.ts";
 import { isPidAlive } from "./process.ts";
 import { writeResult } from "./result.ts";
+import { supervisorFor } from "./supervisor/supervisor.ts";
 
 /** Rolls the install back to the old agent; returns the updater's exit code. */
 export async function performRollback(
@@ -90,7 +91,7 @@ export async function restartAgent(
   }
   try {
     await log.step(label, `version ${version} in ${paths.install}`, async () => {
-      const agent = await startInstalledAgent(paths.install);
+      const agent = await supervisorFor(paths.install).start();
       const pid = await waitForHealth(paths.install, version, ctx.healthTimeoutMs, agent);
       log.info(`Agent ${version} confirmed health (pid ${pid})`);
     });

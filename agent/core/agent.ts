@@ -8,7 +8,6 @@ import semver from "semver";
 import type { ErrorReport, NewVersionPayload, UpdateInfo } from "../../protocol/mod.ts";
 import { VERSION } from "../version.ts";
 import { TRUSTED_KEYS } from "../trusted_keys.ts";
-import { writeJsonAtomic } from "../atomic_file.ts";
 import { backoffDelay, jitter } from "../backoff.ts";
 import type { ConfigManager } from "../config.ts";
 import type { LockManager } from "../lock.ts";
@@ -23,6 +22,7 @@ import { readLastUpdateResult } from "../update/last_update_result.ts";
 import { cleanUpFailedUpdate, runUpdateSteps } from "../update/run_update.ts";
 import { UpdateError } from "../update/update_error.ts";
 import { AgentState, StateMachine } from "./agent_state.ts";
+import { HealthFile } from "./health_file.ts";
 
 export interface AgentOptions {
   paths: AgentPaths;
@@ -40,12 +40,12 @@ export class Agent {
   readonly #log: Logger;
   readonly #machine: StateMachine;
   readonly #http: HttpClient;
+  readonly #health: HealthFile;
   #ws: WSClient | null = null;
   #outbox: Outbox | null = null;
   #checkTimer: ReturnType<typeof setTimeout> | undefined;
   #failedChecks = 0;
   #checkRunning = false;
-  #healthWritten = false;
   /** Versions whose update failed here, held back for a growing while (held_versions.ts). */
   #held: HeldVersions | null = null;
   #stopping: Promise<void> | null = null;
@@ -55,6 +55,7 @@ export class Agent {
     this.#o = options;
     this.#log = options.log;
     this.#machine = new StateMachine((from, to) => this.#log.info(`State ${from} -> ${to}`));
+    this.#health = new HealthFile(options.paths.health, VERSION, options.log);
     const config = options.config.config;
     this.#http = new HttpClient({
       serverUrl: config.server_url,
@@ -98,11 +99,15 @@ export class Agent {
         reconnectMaxMs: config.get("ws_reconnect_max_s") * 1000,
         onNewVersion: (payload) => void this.handleNewVersionEvent(payload),
         // A notice may have been missed while disconnected: ask once more.
-        onConnected: (reconnect) => reconnect && !this.#checkRunning && this.#scheduleCheck(0),
+        onConnected: (reconnect) => {
+          void this.#health.markServerReached();
+          if (reconnect && !this.#checkRunning) this.#scheduleCheck(0);
+        },
       });
       this.#ws.start();
     }
     this.setState(AgentState.IDLE);
+    await this.#health.writeStarted();
     this.#scheduleCheck(0);
   }
 
@@ -124,7 +129,7 @@ export class Agent {
       return false;
     }
     this.#outbox?.flushNow();
-    await this.#writeHealthOnce();
+    await this.#health.markServerReached();
     if (!info) {
       this.#log.info("No update available", { version: VERSION });
       return true;
@@ -278,14 +283,6 @@ export class Agent {
         : backoffDelay(this.#failedChecks - 1, 1000, config.get("retry_max_s") * 1000);
       this.#scheduleCheck(next);
     }, delayMs);
-  }
-
-  async #writeHealthOnce(): Promise<void> {
-    if (this.#healthWritten) return;
-    this.#healthWritten = true;
-    const health = { version: VERSION, pid: Deno.pid, time: new Date().toISOString() };
-    await writeJsonAtomic(this.#o.paths.health, health);
-    this.#log.info("Health file written", { path: this.#o.paths.health, ...health });
   }
 
   /** The updater's `update_result.json`: its version held back, reported through the buffer, removed. */

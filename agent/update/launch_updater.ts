@@ -2,6 +2,11 @@
  * Step 5 of an update: start the extracted updater as a detached process that
  * outlives this agent, with the arguments of docs/update-protocol.md.
  */
+import {
+  parseSupervisorKind,
+  SUPERVISOR_ENV,
+  updaterCommand,
+} from "../../updater/supervisor/supervisor.ts";
 import { UpdateError } from "./update_error.ts";
 
 export interface UpdaterArgs {
@@ -29,11 +34,13 @@ export async function launchUpdater(launcher: string, args: UpdaterArgs): Promis
     args.logDir,
     ...(args.trustedKeys.length > 0 ? ["--trusted-keys", args.trustedKeys.join(",")] : []),
   ];
-  const details = { launcher, args: argv };
+  // Under systemd the updater runs in a unit of its own, so stopping the agent's unit spares it.
+  const command = updaterCommand(parseSupervisorKind(Deno.env.get(SUPERVISOR_ENV)), launcher, argv);
+  const details = { launcher, args: argv, program: command.program };
   let child: Deno.ChildProcess;
   try {
-    child = new Deno.Command(launcher, {
-      args: argv,
+    child = new Deno.Command(command.program, {
+      args: command.args,
       cwd: args.installDir,
       detached: true,
       stdin: "null",
