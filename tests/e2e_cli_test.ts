@@ -141,6 +141,67 @@ Deno.test("e2e: the hangar CLI drives a real server with an API token", async (t
       assert.match(human.stdout, /2 of 2 computers/);
     });
 
+    await t.step(
+      "errors: listed as JSON, resolved by id and with --all, named in the audit log",
+      async () => {
+        const computers = await json<{ items: { id: string; hostname: string }[] }>(
+          ["computers", "list", "--server", server.url],
+          env,
+        );
+        const lab01 = computers.items.find((c) => c.hostname === "lab-01")!;
+        const agent = await registerAgent(server, "lab-03", "0.9.0");
+        await reportError(server, agent);
+        await reportError(server, agent);
+        const open = await json<{ items: { id: string; computer_id: string; hostname: string }[] }>(
+          ["errors", "list", "--server", server.url],
+          env,
+        );
+        assert.equal(open.items.length, 3);
+        const first = open.items.find((e) => e.computer_id === lab01.id)!;
+        const one = await json<{ resolved: number }>(
+          [
+            "errors",
+            "resolve",
+            `${first.computer_id}:${first.id}`,
+            "--notes",
+            "Checked",
+            "--server",
+            server.url,
+          ],
+          env,
+        );
+        assert.equal(one.resolved, 1);
+        const rest = await hangar(
+          [
+            "errors",
+            "resolve",
+            "--all",
+            "--type",
+            "UpdateDownloadFailed",
+            "--notes",
+            "Proxy fixed",
+            "--server",
+            server.url,
+          ],
+          env,
+        );
+        assert.equal(rest.code, 0, show(rest));
+        assert.match(rest.stdout, /^Resolved 2 errors/);
+        const left = await json<{ items: unknown[] }>(
+          ["errors", "list", "--server", server.url],
+          env,
+        );
+        assert.deepEqual(left.items, []);
+        const audit = await json<{ items: { actor: string; action: string }[] }>(
+          ["audit", "--actor", "token:ops-script", "--server", server.url],
+          asAdmin,
+        );
+        const actions = audit.items.map((e) => e.action);
+        assert.ok(actions.includes("error.resolve"), actions.join(", "));
+        assert.ok(actions.includes("version.upload"), actions.join(", "));
+      },
+    );
+
     await t.step("exit codes: usage 2, missing scope 3, not found 4, unreachable 5", async () => {
       const usage = await hangar(["computers", "list", "--status", "--bogus"], {
         ...env,

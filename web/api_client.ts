@@ -9,6 +9,7 @@ import type {
   AgentVersionRecord,
   ApiTokenRecord,
   AuditEntry,
+  BulkResolveResponse,
   ComputerError,
   ComputerSummary,
   CreateApiTokenRequest,
@@ -122,6 +123,9 @@ export class HangarClient {
   async deleteComputer(id: string): Promise<void> {
     await this.#send("DELETE", `/api/admin/computers/${enc(id)}`);
   }
+  getFleetSummary(): Promise<FleetSummary> {
+    return this.#get("/api/admin/fleet/summary");
+  }
   getComputerErrors(id: string): Promise<ComputerError[]> {
     return this.#get(`/api/admin/computers/${enc(id)}/errors`);
   }
@@ -133,7 +137,7 @@ export class HangarClient {
   resolveErrors(
     errors: { computer_id: string; error_id: string }[],
     resolutionNotes: string | null,
-  ): Promise<{ resolved: number }> {
+  ): Promise<BulkResolveResponse> {
     return this.#send("POST", "/api/admin/errors/resolve", {
       errors,
       resolution_notes: resolutionNotes,

@@ -39,6 +39,7 @@ export const ROUTE_SCOPES: RouteScope[] = [
   { method: "GET", path: "/api/admin/fleet/summary", scopes: READ },
   { method: "GET", path: "/api/admin/errors", scopes: READ },
   { method: "GET", path: "/api/admin/errors/types", scopes: READ },
+  { method: "GET", path: "/api/admin/errors/types", scopes: READ },
   { method: "GET", path: "/api/admin/audit", scopes: READ },
   { method: "PATCH", path: "/api/admin/computers/:id", scopes: FLEET_WRITE },
   { method: "DELETE", path: "/api/admin/computers/:id", scopes: FLEET_WRITE },

@@ -1,6 +1,11 @@
 /** Every documented operation: the catalogue files together. */
 import type { OperationDoc } from "./operation.ts";
 import { CORE_OPERATIONS } from "./operations.ts";
+import { ERROR_OPERATIONS } from "./operations_errors.ts";
 import { FLEET_OPERATIONS } from "./operations_fleet.ts";
 
-export const ALL_OPERATIONS: OperationDoc[] = [...CORE_OPERATIONS, ...FLEET_OPERATIONS];
+export const ALL_OPERATIONS: OperationDoc[] = [
+  ...CORE_OPERATIONS,
+  ...FLEET_OPERATIONS,
+  ...ERROR_OPERATIONS,
+];

@@ -420,6 +420,7 @@ export const CORE_OPERATIONS: OperationDoc[] = [
     path: "/api/admin/computers/:id/errors/:errorId/resolve",
     tag: "Computers",
     summary: "Resolve one error",
+    description: "Records who resolved it (`resolved_by`).",
     auth: "admin",
     params: {
       ...computerParam,

@@ -1,5 +1,6 @@
 /** `hangar errors list|resolve` and `hangar audit`. */
-import type { Json, Query } from "../../web/api_client.ts";
+import { MAX_BULK_RESOLVE } from "../../protocol/mod.ts";
+import type { Query } from "../../web/api_client.ts";
 import { UsageError } from "./cli_error.ts";
 import { type Command, str } from "./command.ts";
 import { table } from "./output.ts";
@@ -47,10 +48,10 @@ export const ERROR_COMMANDS: Command[] = [
     async run({ client, values }) {
       const page = await client.listErrors(errorQuery(values));
       const rows = page.items.map((e) => [
-        e.reported_at as string,
-        e.hostname as string,
-        e.error_type as string,
-        String(e.error_message ?? "").slice(0, 60),
+        e.reported_at,
+        e.hostname,
+        e.error_type,
+        e.error_message.slice(0, 60),
         `${e.computer_id}:${e.id}`,
       ]);
       let human = table(["REPORTED", "HOSTNAME", "TYPE", "MESSAGE", "COMPUTER:ERROR"], rows);
@@ -77,10 +78,7 @@ export const ERROR_COMMANDS: Command[] = [
         let after: string | undefined;
         do {
           const page = await client.listErrors({ ...errorQuery(values), limit: 500, after });
-          errors.push(...page.items.map((e: Json) => ({
-            computer_id: String(e.computer_id),
-            error_id: String(e.id),
-          })));
+          errors.push(...page.items.map((e) => ({ computer_id: e.computer_id, error_id: e.id })));
           after = page.next_cursor ?? undefined;
         } while (after);
       } else if (errors.length === 0) {
@@ -91,15 +89,13 @@ export const ERROR_COMMANDS: Command[] = [
       }
       let resolved = 0;
       const skipped: unknown[] = [];
-      for (let i = 0; i < errors.length; i += 1000) {
+      for (let i = 0; i < errors.length; i += MAX_BULK_RESOLVE) {
         const reply = await client.resolveErrors(
-          errors.slice(i, i + 1000),
+          errors.slice(i, i + MAX_BULK_RESOLVE),
           str(values, "notes") ?? null,
-        ) as
-          & { resolved: number }
-          & Json;
+        );
         resolved += reply.resolved;
-        skipped.push(...(reply.skipped as unknown[] | undefined) ?? []);
+        skipped.push(...reply.skipped);
       }
       const human = `Resolved ${resolved} error${resolved === 1 ? "" : "s"}` +
         (skipped.length ? `; skipped ${skipped.length} (resolved already or unknown)` : "");
