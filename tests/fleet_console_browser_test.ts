@@ -13,7 +13,7 @@ import type { Page } from "playwright-core";
 import type { ComputerSummary, FleetSummary } from "../protocol/mod.ts";
 import { buildWeb } from "../tools/build_web.ts";
 import { makePackage } from "./helpers/make_package.ts";
-import { seedServerFleet } from "./helpers/seed_fleet.ts";
+import { seedServerFleet } from "../tools/bench/seed_fleet.ts";
 import {
   ADMIN_PASSWORD,
   ADMIN_USERNAME,

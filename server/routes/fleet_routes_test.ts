@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import semver from "semver";
 import { type ComputerSummary, FleetSummary } from "../../protocol/mod.ts";
-import { seedFleet } from "../../tests/helpers/seed_fleet.ts";
+import { seedFleet } from "../../tools/bench/seed_fleet.ts";
 import { makeTestApp, TEST_ADAPTERS, type TestApp } from "../test_app.ts";
 import { setStable, uploadVersion } from "./_package_fixtures.ts";
 

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { Report } from "./report.ts";
 import { type Context, QUICK } from "./scenario.ts";
+import { runFleetConsole } from "./scenarios/fleet_console.ts";
 import { runStampede } from "./scenarios/stampede.ts";
 import { runVerify } from "./scenarios/verify.ts";
 
@@ -33,6 +34,11 @@ Deno.test("bench scenarios run end to end at a tiny scale", async (t) => {
     await t.step("verify: both checks hash the file", async () => {
       await runVerify(ctx);
       assert.ok(figure("verify", "agent_check_speed").value > 0);
+    });
+    await t.step("fleet_console: list, summary and first-render figures", async () => {
+      await runFleetConsole(ctx);
+      assert.ok(figure("fleet_console", "list_p99_has_errors_true").value > 0);
+      assert.ok(figure("fleet_console", "summary_p99").value > 0);
     });
     await t.step("the table shows every figure", () => {
       const table = ctx.report.table();

@@ -23,6 +23,9 @@ export interface BenchServer {
   process: BenchProcess;
   adminToken: string;
   enrollmentToken: string;
+  /** The server's own PostgreSQL database, or null for its embedded one under `dataDir`. */
+  databaseUrl: string | null;
+  dataDir: string;
   /** The V8 inspector's WebSocket URL when started with `inspect`. */
   inspector: string | null;
   memory(): Promise<Memory>;
@@ -32,7 +35,7 @@ export interface BenchServer {
    * just created its database still holds that work's garbage, so memory
    * baselines are taken on a restarted one. Sessions and agents stay valid.
    */
-  restart(): Promise<void>;
+  restart(whileStopped?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -138,11 +141,14 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       process: proc,
       adminToken,
       enrollmentToken,
+      databaseUrl: database?.url ?? null,
+      dataDir,
       inspector: inspectorUrl(proc.tail()),
       memory: () => readMemory(server.pid),
       resetPeak: () => resetPeak(server.pid),
-      async restart() {
+      async restart(whileStopped?: () => Promise<void>) {
         await proc.stop();
+        await whileStopped?.();
         proc = spawn();
         server.pid = proc.pid;
         server.process = proc;

@@ -4,6 +4,7 @@ import { runCheckUpdate } from "./check_update.ts";
 import { runConnections } from "./connections.ts";
 import { runDownloads } from "./downloads.ts";
 import { runFanout } from "./fanout.ts";
+import { runFleetConsole } from "./fleet_console.ts";
 import { runStampede } from "./stampede.ts";
 import { runUpdate } from "./update.ts";
 import { runReleaseUpload } from "./release_upload.ts";
@@ -20,4 +21,5 @@ export const SCENARIOS: Scenario[] = [
   { name: "verify", run: runVerify },
   { name: "stampede", run: runStampede },
   { name: "update", run: runUpdate },
+  { name: "fleet_console", run: runFleetConsole },
 ];

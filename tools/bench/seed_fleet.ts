@@ -19,25 +19,24 @@ export interface SeedOptions {
 
 export async function seedFleet(db: Queryable, options: SeedOptions): Promise<void> {
   await db.query(
-    `INSERT INTO computers (agent_id, agent_token_hash, hostname, os, agent_version,
-       last_seen_at, have_active_errors)
-     SELECT 'seed-' || $3 || i, 'seeded-no-token',
-       CASE WHEN i % 5 = 0 THEN upper('pc' || $3 || lpad(i::text, 6, '0'))
-            ELSE 'pc' || $3 || lpad(i::text, 6, '0') END,
-       'windows', ($1::text[])[1 + i % cardinality($1::text[])],
-       CASE WHEN i % 7 = 0 THEN NULL
-            ELSE timestamptz '2026-12-01T00:00:00Z' - make_interval(mins => i) END,
-       i % 13 = 0
-     FROM generate_series(1, $2::int) AS i`,
-    [options.versions, options.count, options.prefix ?? ""],
-  );
-  await db.query(
-    `INSERT INTO computer_errors (computer_id, id, error_type, error_message, error_details)
+    `WITH added AS (
+       INSERT INTO computers (agent_id, agent_token_hash, hostname, os, agent_version,
+         last_seen_at, have_active_errors)
+       SELECT 'seed-' || $3 || i, 'seeded-no-token',
+         CASE WHEN i % 5 = 0 THEN upper('pc' || $3 || lpad(i::text, 6, '0'))
+              ELSE 'pc' || $3 || lpad(i::text, 6, '0') END,
+         'windows', ($1::text[])[1 + i % cardinality($1::text[])],
+         CASE WHEN i % 7 = 0 THEN NULL
+              ELSE timestamptz '2026-12-01T00:00:00Z' - make_interval(mins => i) END,
+         i % 13 = 0
+       FROM generate_series(1, $2::int) AS i
+       RETURNING id, have_active_errors)
+     INSERT INTO computer_errors (computer_id, id, error_type, error_message, error_details)
      SELECT id, gen_random_uuid()::text, 'UpdateDownloadFailed',
        'Download gave up after 5 attempts',
        jsonb_build_object('reason', 'idle', 'received_bytes', 1048576, 'expected_bytes', 52428800)
-     FROM computers WHERE have_active_errors AND agent_id LIKE 'seed-' || $1 || '%'`,
-    [options.prefix ?? ""],
+     FROM added WHERE have_active_errors`,
+    [options.versions, options.count, options.prefix ?? ""],
   );
 }
 
