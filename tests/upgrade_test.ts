@@ -18,6 +18,7 @@ import type {
   AuditEntry,
   ComputerError,
   ComputerSummary,
+  CreatedApiToken,
   FleetSummary,
 } from "../protocol/mod.ts";
 import type { Db } from "../server/db/db.ts";
@@ -335,6 +336,31 @@ async function checkUpgrade(t: Deno.TestContext, server: TestServer, data: Relea
     // The legacy open errors, one resolved above, and one report added after the upgrade.
     assert.equal(inbox.headers.get("x-total-count"), String(open - 1 + 1));
   });
+
+  await t.step(
+    "API tokens (0016): a token made after the upgrade reads the old fleet",
+    async () => {
+      const created = await adminFetch<CreatedApiToken>(server, "/api-tokens", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name: "after-upgrade", scopes: ["fleet:read"] }),
+      });
+      const headers = { authorization: `Bearer ${created.token}` };
+      const list = await fetch(`${server.url}/api/admin/computers`, { headers });
+      assert.equal(list.status, 200);
+      assert.equal((await list.json()).length, data.computers.length + 1);
+      const upload = await fetch(`${server.url}/api/admin/agents/versions`, {
+        method: "POST",
+        headers,
+      });
+      assert.equal(upload.status, 403);
+      await upload.body?.cancel();
+      await adminFetch(server, `/api-tokens/${created.id}`, { method: "DELETE" });
+      const revoked = await fetch(`${server.url}/api/admin/computers`, { headers });
+      await revoked.body?.cancel();
+      assert.equal(revoked.status, 401);
+    },
+  );
 }
 
 Deno.test("upgrade: a release 1.0 embedded database migrates and keeps its data", async (t) => {
