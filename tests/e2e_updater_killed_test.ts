@@ -22,6 +22,9 @@ Deno.test({
       prefix: "killed",
       versions: ["1.0.0", "1.1.0"],
       env: { HANGAR_UPDATER_DIE_AT_STEP: "4-swap.mid" },
+      // The interrupted update holds 1.1.0 back (agent.md, "Failed updates are held back"):
+      // briefly here, so the last step can show the same version installing normally.
+      config: { failed_version_retry_s: 2 },
     });
     const { agent, server } = e2e;
     try {
