@@ -46,6 +46,10 @@ export class Agent {
   #checkTimer: ReturnType<typeof setTimeout> | undefined;
   #failedChecks = 0;
   #checkRunning = false;
+  /** When the scheduled check runs (ms since the epoch). */
+  #nextCheckAt = Infinity;
+  /** A held-back version's hold ends then: check again, if sooner than the next check. */
+  #wakeAt: number | null = null;
   /** Versions whose update failed here, held back for a growing while (held_versions.ts). */
   #held: HeldVersions | null = null;
   #stopping: Promise<void> | null = null;
@@ -177,6 +181,7 @@ export class Agent {
     const held = this.#held?.heldBack(info.version);
     if (held) {
       this.#log.warn(`Update to ${info.version} skipped: it failed here before`, { ...held });
+      this.#checkAgainAt(Date.parse(held.hold_until) + 1000);
       return;
     }
     this.setState(AgentState.UPDATING_STARTING);
@@ -272,17 +277,26 @@ export class Agent {
   #scheduleCheck(delayMs: number): void {
     if (this.#stopping) return;
     clearTimeout(this.#checkTimer);
+    this.#nextCheckAt = Date.now() + delayMs;
     this.#checkTimer = setTimeout(async () => {
       this.#checkRunning = true;
       const answered = this.state === AgentState.IDLE ? await this.checkForUpdatesOnServer() : true;
       this.#checkRunning = false;
       this.#failedChecks = answered ? 0 : this.#failedChecks + 1;
       const config = this.#o.config;
-      const next = answered
+      let next = answered
         ? jitter(config.get("check_interval_s") * 1000)
         : backoffDelay(this.#failedChecks - 1, 1000, config.get("retry_max_s") * 1000);
+      if (this.#wakeAt !== null) next = Math.min(next, Math.max(0, this.#wakeAt - Date.now()));
+      this.#wakeAt = null;
       this.#scheduleCheck(next);
     }, delayMs);
+  }
+
+  /** Checks at `at` if that is sooner than the check already scheduled (a hold ending). */
+  #checkAgainAt(at: number): void {
+    if (this.#checkRunning) this.#wakeAt = Math.min(this.#wakeAt ?? Infinity, at);
+    else if (at < this.#nextCheckAt) this.#scheduleCheck(Math.max(0, at - Date.now()));
   }
 
   /** The updater's `update_result.json`: its version held back, reported through the buffer, removed. */
