@@ -28,10 +28,8 @@ export const ROUTE_SCOPES: RouteScope[] = [
   { method: "GET", path: "/api/admin/rollouts", scopes: READ_RELEASES },
   { method: "GET", path: "/api/admin/rollouts/:id", scopes: READ_RELEASES },
   { method: "POST", path: "/api/admin/rollouts", scopes: RELEASE },
-  { method: "POST", path: "/api/admin/rollouts/:id/pause", scopes: RELEASE },
-  { method: "POST", path: "/api/admin/rollouts/:id/resume", scopes: RELEASE },
-  { method: "POST", path: "/api/admin/rollouts/:id/advance", scopes: RELEASE },
-  { method: "POST", path: "/api/admin/rollouts/:id/cancel", scopes: RELEASE },
+  // pause, resume, advance, cancel
+  { method: "POST", path: "/api/admin/rollouts/:id/:action", scopes: RELEASE },
   { method: "GET", path: "/api/admin/computers", scopes: READ },
   { method: "GET", path: "/api/admin/computers/:id", scopes: READ },
   { method: "GET", path: "/api/admin/computers/:id/errors", scopes: READ },

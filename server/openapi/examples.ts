@@ -30,7 +30,8 @@ export const versionExample: AgentVersionRecord = {
   updated_at: AT,
 };
 
-export const computerExample: ComputerSummary = {
+/** With the rollout fields (group, pin, pause, limit) the computer replies carry. */
+export const computerExample: ComputerSummary & Record<string, unknown> = {
   id: COMPUTER_ID,
   agent_id: AGENT_ID,
   hostname: "LAB-PC-07",
@@ -40,6 +41,10 @@ export const computerExample: ComputerSummary = {
   online: true,
   have_active_errors: true,
   active_error_count: 1,
+  group: "lab",
+  pinned_version: null,
+  updates_paused: false,
+  download_limit_kbps: null,
   created_at: "2026-10-01T08:30:00.000Z",
   updated_at: AT,
 };
