@@ -5,8 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { ConfigManager } from "../agent/config.ts";
+import { fileURLToPath } from "node:url";
 
-const FIXTURE = new URL("./agent_config_writer_fixture.ts", import.meta.url).pathname;
+const FIXTURE = fileURLToPath(new URL("./agent_config_writer_fixture.ts", import.meta.url));
 
 Deno.test({
   name: "agent config survives a writer killed mid-write",

@@ -8,8 +8,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { getComputerErrors, startServer, waitFor } from "./helpers/server_process.ts";
 import { enrolledInstallDir, startAgent, waitForLog } from "./agent_harness.ts";
+import { fileURLToPath } from "node:url";
 
-const FIXTURE = new URL("./agent_buffer_fixture.ts", import.meta.url).pathname;
+const FIXTURE = fileURLToPath(new URL("./agent_buffer_fixture.ts", import.meta.url));
 
 Deno.test("agent error buffer delivers 20 reports after an agent restart and a server outage", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "hangar-buffer-data-" });

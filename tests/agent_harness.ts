@@ -8,8 +8,9 @@ import { join } from "node:path";
 import { ConfigManager } from "../agent/config.ts";
 import { type MadePackage, makePackage } from "./helpers/make_package.ts";
 import { listComputers, type TestServer, waitFor } from "./helpers/server_process.ts";
+import { fileURLToPath } from "node:url";
 
-const AGENT_MAIN = new URL("../agent/main.ts", import.meta.url).pathname;
+const AGENT_MAIN = fileURLToPath(new URL("../agent/main.ts", import.meta.url));
 
 /** Runs the agent's CLI to completion. */
 export async function runAgentCli(args: string[], env: Record<string, string> = {}) {

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { TextReader, ZipWriter } from "@zip.js/zip.js";
 import { createTestDatabase, NO_POSTGRES } from "./helpers/postgres.ts";
 import { ADMIN_PASSWORD, ADMIN_USERNAME, waitFor } from "./helpers/server_process.ts";
+import { fileURLToPath } from "node:url";
 
 const ENABLED = Deno.env.get("HANGAR_MEMORY_TEST") === "1";
 const SIZE_MB = Number(Deno.env.get("HANGAR_MEMORY_MB") ?? "300");
@@ -129,7 +130,7 @@ Deno.test({
     const database = NO_POSTGRES ? null : await createTestDatabase();
     const log = await Deno.open(join(dir, "server.log"), { write: true, create: true });
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", new URL("../server/main.ts", import.meta.url).pathname],
+      args: ["run", "--allow-all", fileURLToPath(new URL("../server/main.ts", import.meta.url))],
       env: {
         PORT: String(port),
         HOST: "127.0.0.1",

@@ -7,8 +7,9 @@ import postgres from "postgres";
 import { readMigrations } from "../server/db/migrate.ts";
 import { createTestDatabase, NO_POSTGRES } from "./helpers/postgres.ts";
 import { startServer } from "./helpers/server_process.ts";
+import { fileURLToPath } from "node:url";
 
-const SERVER_MAIN = new URL("../server/main.ts", import.meta.url).pathname;
+const SERVER_MAIN = fileURLToPath(new URL("../server/main.ts", import.meta.url));
 
 async function runUntilExit(env: Record<string, string>) {
   const dataDir = await Deno.makeTempDir({ prefix: "hangar-start-" });

@@ -23,8 +23,9 @@ import {
   uploadPackage,
   waitFor,
 } from "./helpers/server_process.ts";
+import { fileURLToPath } from "node:url";
 
-const ROOT = new URL("..", import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const EXITS_AT_START = 'console.error("this agent build is broken");\nDeno.exit(3);\n';
 
 /** PIDs of live `agent run` processes of this install (the supervisor and updaters excluded). */

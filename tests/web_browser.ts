@@ -8,12 +8,13 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 import { AGENT_ID_HEADER, AGENT_TOKEN_HEADER } from "../protocol/mod.ts";
+import { fileURLToPath } from "node:url";
 
 export const CHROMIUM_PATH = "/usr/bin/chromium";
 export const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
 export const SKIP_REASON = `${CHROMIUM_PATH} is missing (apt-get install chromium; CI installs it)`;
 
-const SCREENSHOTS = new URL("../test-artifacts/screenshots/", import.meta.url).pathname;
+const SCREENSHOTS = fileURLToPath(new URL("../test-artifacts/screenshots/", import.meta.url));
 
 /**
  * Headless Chromium with nothing that phones home. Playwright gives each launch

@@ -20,6 +20,7 @@ import { createProgress, formatBytes } from "./release/progress.ts";
 import { resolveSigningKey } from "./release/signing_key.ts";
 import { assertVersion } from "./release/stamp.ts";
 import { ApiError, listVersions, login, setStable, uploadVersion } from "./release/upload.ts";
+import { fileURLToPath } from "node:url";
 
 const USAGE = `Usage: deno task release [options]
   --version X.Y.Z   version to stamp (default: the one in agent/version.ts)
@@ -35,7 +36,7 @@ Credentials for --server: HANGAR_API_TOKEN (an API token with the versions:write
 HANGAR_TOKEN (a session token), or HANGAR_USER and HANGAR_PASSWORD.
 New signing key: deno task release keygen [--out FILE]`;
 
-const ROOT = resolve(new URL("..", import.meta.url).pathname);
+const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 
 class UsageError extends Error {}
 

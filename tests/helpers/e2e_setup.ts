@@ -14,8 +14,9 @@ import {
 } from "../../tools/release/build_package.ts";
 import { AgentInstall, type InstallOptions } from "./install_agent.ts";
 import { listComputers, startServer, type TestServer, waitFor } from "./server_process.ts";
+import { fileURLToPath } from "node:url";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 export interface E2E {
   work: string;

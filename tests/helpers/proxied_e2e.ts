@@ -18,8 +18,9 @@ import { AgentInstall, type InstallOptions } from "./install_agent.ts";
 import { startServer, type TestServer, waitFor } from "./server_process.ts";
 import { startTcpProxy, type TcpProxy, type TcpProxyOptions } from "./tcp_proxy.ts";
 import { withLogs } from "./e2e_setup.ts";
+import { fileURLToPath } from "node:url";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 export interface ProxiedE2E {
   work: string;

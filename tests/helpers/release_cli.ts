@@ -3,7 +3,9 @@
  * records when each line of its output arrived, so a test can time what
  * happens after, say, "is now the stable version".
  */
-const RELEASE_MAIN = new URL("../../tools/release.ts", import.meta.url).pathname;
+import { fileURLToPath } from "node:url";
+
+const RELEASE_MAIN = fileURLToPath(new URL("../../tools/release.ts", import.meta.url));
 
 export interface ReleaseLine {
   text: string;

@@ -12,6 +12,7 @@
 import { join } from "node:path";
 import type { AgentVersionRecord, ComputerError, ComputerSummary } from "../../protocol/mod.ts";
 import { createTestDatabase, NO_POSTGRES, type TestDatabase } from "./postgres.ts";
+import { fileURLToPath } from "node:url";
 
 export interface StartServerOptions {
   env?: Record<string, string>;
@@ -39,7 +40,7 @@ export interface TestServer {
 
 export const ADMIN_USERNAME = "admin";
 export const ADMIN_PASSWORD = "test-password-123";
-const SERVER_MAIN = new URL("../../server/main.ts", import.meta.url).pathname;
+const SERVER_MAIN = fileURLToPath(new URL("../../server/main.ts", import.meta.url));
 const DATABASE_MARKER = ".test-database-url";
 
 /** Picks the database for a server on `dataDir`; `created` is set when this call made it. */

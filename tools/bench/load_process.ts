@@ -5,8 +5,9 @@
  */
 import { type BenchProcess, readMemory, spawnDeno } from "./process.ts";
 import type { Commands } from "./load/commands.ts";
+import { fileURLToPath } from "node:url";
 
-const LOAD_MAIN = new URL("./load.ts", import.meta.url).pathname;
+const LOAD_MAIN = fileURLToPath(new URL("./load.ts", import.meta.url));
 
 type Args<K extends keyof Commands> = Parameters<Commands[K]>[0];
 type Result<K extends keyof Commands> = Awaited<ReturnType<Commands[K]>>;

@@ -16,6 +16,7 @@ import {
   resetPeak,
   spawnDeno,
 } from "./process.ts";
+import { fileURLToPath } from "node:url";
 
 export interface BenchServer {
   url: string;
@@ -46,7 +47,7 @@ export interface BenchServerOptions {
   inspect?: boolean;
 }
 
-const SERVER_MAIN = new URL("../../server/main.ts", import.meta.url).pathname;
+const SERVER_MAIN = fileURLToPath(new URL("../../server/main.ts", import.meta.url));
 const ADMIN_PASSWORD = "bench-password-123";
 
 async function waitForHealth(url: string, proc: BenchProcess): Promise<void> {

@@ -10,8 +10,9 @@ import { compileEntry, DenortUnavailableError } from "./build_compiled.ts";
 import { buildPackage } from "./build_package.ts";
 import { hashFile } from "./manifest.ts";
 import { extractZip, listZip } from "./zip.ts";
+import { fileURLToPath } from "node:url";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const ONE_LINE_HINT = /set DENORT_BIN to a local denort binary, or use --target portable/;
 
 Deno.test("compileEntry says in one line that denort could not be downloaded", async () => {

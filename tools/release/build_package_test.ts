@@ -10,8 +10,9 @@ import { hashFile } from "./manifest.ts";
 import { generateSigningKey } from "./signing_key.ts";
 import { parseTrustedKeys, verifyManifestSignature } from "../../protocol/signing.ts";
 import { extractZip, listZip } from "./zip.ts";
+import { fileURLToPath } from "node:url";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 async function run(command: string, args: string[], env: Record<string, string>, cwd: string) {
   const out = await new Deno.Command(command, {

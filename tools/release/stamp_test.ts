@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { assertVersion, readTreeVersion, stampBuildTree } from "./stamp.ts";
+import { fileURLToPath } from "node:url";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 Deno.test("stampBuildTree writes the version into a copy and leaves the tree alone", async () => {
   const before = await readFile(join(ROOT, "agent/version.ts"), "utf8");

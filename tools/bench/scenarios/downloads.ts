@@ -10,9 +10,10 @@ import { freePort, MiB, spawnDeno } from "../process.ts";
 import { progress } from "../report.ts";
 import { type Context, enroll, figure, withProcesses } from "../scenario.ts";
 import { uploadPackage } from "../server.ts";
+import { fileURLToPath } from "node:url";
 
 const NAME = "downloads";
-const PLAIN_SERVER = new URL("../plain_file_server.ts", import.meta.url).pathname;
+const PLAIN_SERVER = fileURLToPath(new URL("../plain_file_server.ts", import.meta.url));
 
 export async function runDownloads(ctx: Context): Promise<void> {
   const { downloads, downloadMiB } = ctx.scale;

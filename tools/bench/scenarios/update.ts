@@ -17,9 +17,10 @@ import { MiB } from "../process.ts";
 import { progress } from "../report.ts";
 import { type Context, figure, wallMs } from "../scenario.ts";
 import { type BenchServer, markStable, startBenchServer, uploadPackage } from "../server.ts";
+import { fileURLToPath } from "node:url";
 
 const NAME = "update";
-const ROOT = new URL("../../../", import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
 /** A portable package of `version`, padded with a random `payload.bin` to about `mib` MiB. */
 async function portablePackage(ctx: Context, version: string, mib: number): Promise<string> {
