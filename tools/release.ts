@@ -27,6 +27,10 @@ const USAGE = `Usage: deno task release [options]
   --target T        ${TARGETS.join(" | ")} (default: windows-x64)
   --out DIR         output folder (default: dist)
   --signing-key F   sign the package with this private key file (or set HANGAR_SIGNING_KEY)
+  --no-terminal     windows-x64: build the executables without a console window
+  --icon FILE       windows-x64: the executables' icon (.ico)
+  --sign-command C  run C on each executable before it is hashed into the manifest, e.g.
+                    "signtool sign /fd sha256 /a" ({file} marks where the path goes, else last)
   --trusted-key K   another public key the agent accepts, for key rotation (repeatable;
                     or HANGAR_TRUSTED_KEYS=k1,k2); the signing key's is always built in
   --server URL      upload the package to this Hangar server
@@ -50,6 +54,9 @@ function parse(args: string[]) {
           target: { type: "string", default: "windows-x64" },
           out: { type: "string", default: "dist" },
           "signing-key": { type: "string" },
+          "no-terminal": { type: "boolean", default: false },
+          icon: { type: "string" },
+          "sign-command": { type: "string" },
           "trusted-key": { type: "string", multiple: true, default: [] },
           server: { type: "string" },
           notes: { type: "string" },
@@ -70,6 +77,9 @@ function check(values: {
   target: string;
   out: string;
   "signing-key"?: string;
+  "no-terminal": boolean;
+  icon?: string;
+  "sign-command"?: string;
   "trusted-key": string[];
   server?: string;
   notes?: string;
@@ -80,6 +90,12 @@ function check(values: {
     throw new UsageError(`Unknown target "${values.target}"; use one of ${TARGETS.join(", ")}`);
   }
   if (values.version !== undefined) assertVersion(values.version);
+  if ((values["no-terminal"] || values.icon) && values.target !== "windows-x64") {
+    throw new UsageError("--no-terminal and --icon apply to --target windows-x64 only");
+  }
+  if (values["sign-command"] !== undefined && values.target === "portable") {
+    throw new UsageError("--sign-command signs compiled executables: use a windows-x64 target");
+  }
   if (!values.server && (values.stable || values.notes !== undefined)) {
     throw new UsageError("--notes and --stable need --server");
   }
@@ -127,6 +143,9 @@ async function main(args: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (options.icon !== undefined && !(await Deno.stat(options.icon).catch(() => null))?.isFile) {
+    throw new UsageError(`--icon ${options.icon} is not a file`);
+  }
   const trustedKeys = extraTrustedKeys(options["trusted-key"]);
   const signingKey = await resolveSigningKey(
     options["signing-key"],
@@ -141,6 +160,11 @@ async function main(args: string[]): Promise<number> {
     outDir: resolve(options.out),
     signingKey: signingKey ?? undefined,
     trustedKeys,
+    windows: {
+      noTerminal: options["no-terminal"],
+      icon: options.icon === undefined ? undefined : resolve(options.icon),
+      signCommand: options["sign-command"],
+    },
   });
   const rel = relative(Deno.cwd(), built.zipPath);
   const shown = rel.startsWith("..") ? built.zipPath : rel;

@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { runDeno } from "./run_deno.ts";
+import { signExecutable, type WindowsBuildOptions, windowsCompileFlags } from "./windows_build.ts";
 
 /** What a target build leaves in the stage dir, for the manifest and the zip. */
 export interface StagedFiles {
@@ -23,6 +24,11 @@ export const COMPILE_TARGETS = {
 export type CompileTarget = keyof typeof COMPILE_TARGETS;
 
 const DENORT_HINT = "set DENORT_BIN to a local denort binary, or use --target portable";
+
+/** Where deno compile downloads the denort runtime of this Deno version for `triple`. */
+export function denortUrl(triple: string): string {
+  return `https://dl.deno.land/release/v${Deno.version.deno}/denort-${triple}.zip`;
+}
 
 /** deno compile could not get its denort runtime; the message is one line for the user. */
 export class DenortUnavailableError extends Error {
@@ -59,6 +65,8 @@ export interface CompileOptions {
   triple: string;
   /** Changes to the environment of deno compile; DENORT_BIN: undefined builds without one. */
   env?: Record<string, string | undefined>;
+  /** More flags (the Windows ones: --no-terminal, --icon). */
+  flags?: string[];
 }
 
 /** Compiles one entry; throws DenortUnavailableError when denort cannot be had. */
@@ -74,6 +82,7 @@ export async function compileEntry(options: CompileOptions): Promise<void> {
       options.triple,
       "--output",
       options.output,
+      ...(options.flags ?? []),
       options.entry,
     ],
     { cwd: options.buildDir, env },
@@ -86,7 +95,8 @@ export async function compileEntry(options: CompileOptions): Promise<void> {
   }
   if (isDenortFailure(run.output)) {
     throw new DenortUnavailableError(
-      `deno compile needs Deno's denort runtime, which could not be downloaded; ${DENORT_HINT}`,
+      `deno compile needs Deno's denort runtime for Deno ${Deno.version.deno}, which could not be ` +
+        `downloaded from ${denortUrl(options.triple)}; ${DENORT_HINT}`,
     );
   }
   throw new Error(`deno compile ${options.entry} failed (exit ${run.code}):\n${run.output}`);
@@ -98,23 +108,16 @@ export async function buildCompiled(
   stageDir: string,
   target: CompileTarget,
   env?: Record<string, string | undefined>,
+  windows: WindowsBuildOptions = {},
 ): Promise<StagedFiles> {
   const { triple, suffix } = COMPILE_TARGETS[target];
+  const flags = target === "windows-x64" ? windowsCompileFlags(windows) : [];
   const agent = `agent${suffix}`;
   const updater = `updater${suffix}`;
-  await compileEntry({
-    buildDir,
-    entry: "agent/main.ts",
-    output: join(stageDir, agent),
-    triple,
-    env,
-  });
-  await compileEntry({
-    buildDir,
-    entry: "updater/main.ts",
-    output: join(stageDir, updater),
-    triple,
-    env,
-  });
+  for (const [entry, name] of [["agent/main.ts", agent], ["updater/main.ts", updater]]) {
+    await compileEntry({ buildDir, entry, output: join(stageDir, name), triple, env, flags });
+    // Signed before the manifest hashes it: the hash is of the signed file.
+    if (windows.signCommand) await signExecutable(windows.signCommand, join(stageDir, name));
+  }
   return { platform: target, agent, updater, files: [agent, updater] };
 }

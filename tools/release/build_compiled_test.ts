@@ -38,6 +38,14 @@ Deno.test("compileEntry says in one line that denort could not be downloaded", a
     }).then(() => null, (e) => e);
     assert.ok(error instanceof DenortUnavailableError, `got ${error}`);
     assert.match(error.message, /could not be downloaded/);
+    // The user can fetch it by hand: the message names the Deno version and the address.
+    assert.ok(error.message.includes(`for Deno ${Deno.version.deno}`), error.message);
+    assert.ok(
+      error.message.includes(
+        `https://dl.deno.land/release/v${Deno.version.deno}/denort-x86_64-unknown-linux-gnu.zip`,
+      ),
+      error.message,
+    );
     assert.match(error.message, ONE_LINE_HINT);
     assert.ok(!error.message.includes("\n"));
     assert.ok(Date.now() - started < 60_000);
@@ -70,6 +78,7 @@ Deno.test("release CLI prints one line naming DENORT_BIN and the portable target
     assert.match(stderr, /^release: deno compile needs Deno's denort runtime/);
     assert.match(stderr, /DENORT_BIN \(.*no-such-denort\) is not a file/);
     assert.match(stderr, ONE_LINE_HINT);
+    assert.deepEqual([...Deno.readDirSync(out)], [], "the failed build left nothing behind");
   } finally {
     await Deno.remove(out, { recursive: true });
   }
@@ -106,6 +115,59 @@ Deno.test("buildPackage packages compiled linux-x64 executables with their hashe
         size: file.size,
       });
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("buildPackage runs --sign-command on each executable before hashing it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const denort = join(dir, "denort");
+    await Deno.copyFile("/bin/true", denort);
+    // A stand-in for signtool that appends a "signature" to the file it is given.
+    const built = await buildPackage({
+      root: ROOT,
+      version: "2.3.5",
+      target: "linux-x64",
+      outDir: join(dir, "dist"),
+      env: { DENORT_BIN: denort },
+      windows: { signCommand: `sh -c 'printf SIGNED >> "$1"' sign {file}` },
+    });
+    const unpacked = join(dir, "unpacked");
+    await extractZip(built.zipPath, unpacked);
+    for (const file of built.manifest.files) {
+      const bytes = await Deno.readFile(join(unpacked, file.path));
+      assert.equal(new TextDecoder().decode(bytes.slice(-6)), "SIGNED", file.path);
+      assert.deepEqual(await hashFile(join(unpacked, file.path)), {
+        sha256: file.sha256,
+        size: file.size,
+      });
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a failing --sign-command fails the build with its output and leaves no folder", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const denort = join(dir, "denort");
+    await Deno.copyFile("/bin/true", denort);
+    const out = join(dir, "dist");
+    await assert.rejects(
+      () =>
+        buildPackage({
+          root: ROOT,
+          version: "2.3.6",
+          target: "linux-x64",
+          outDir: out,
+          env: { DENORT_BIN: denort },
+          windows: { signCommand: `sh -c 'echo "no certificate found" >&2; exit 1'` },
+        }),
+      /Signing .*agent failed \(exit 1\): no certificate found/,
+    );
+    assert.equal(await Deno.stat(out).then(() => true, () => false), false);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

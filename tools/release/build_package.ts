@@ -11,6 +11,7 @@ import { buildPortable } from "./build_portable.ts";
 import { createManifest, hashFile, writeManifest } from "./manifest.ts";
 import { type SigningKey, signPackageDir } from "./signing_key.ts";
 import { readTreeVersion, stampBuildTree } from "./stamp.ts";
+import type { WindowsBuildOptions } from "./windows_build.ts";
 import { writeZip } from "./zip.ts";
 
 export const TARGETS = ["windows-x64", "linux-x64", "portable"] as const;
@@ -33,6 +34,8 @@ export interface BuildOptions {
   signingKey?: SigningKey;
   /** More public keys the agent accepts (the next key, for rotation). */
   trustedKeys?: string[];
+  /** The Windows target's console, icon and signing hook. */
+  windows?: WindowsBuildOptions;
 }
 
 export interface BuiltPackage {
@@ -55,7 +58,24 @@ export async function buildPackage(options: BuildOptions): Promise<BuiltPackage>
   const name = `hangar-agent-${version}-${options.target}`;
   const packageDir = join(options.outDir, name);
   await Deno.remove(packageDir, { recursive: true }).catch(() => {});
+  const outDirExisted = await Deno.stat(options.outDir).then(() => true, () => false);
   await Deno.mkdir(packageDir, { recursive: true });
+  try {
+    return await buildInto(options, version, name, packageDir);
+  } catch (error) {
+    // A failed build leaves nothing: no half-built folder, and no out dir it created.
+    await Deno.remove(packageDir, { recursive: true }).catch(() => {});
+    if (!outDirExisted) await Deno.remove(options.outDir).catch(() => {});
+    throw error;
+  }
+}
+
+async function buildInto(
+  options: BuildOptions,
+  version: string,
+  name: string,
+  packageDir: string,
+): Promise<BuiltPackage> {
   const keys = [
     ...(options.signingKey ? [options.signingKey.publicKey] : []),
     ...(options.trustedKeys ?? []),
@@ -65,7 +85,7 @@ export async function buildPackage(options: BuildOptions): Promise<BuiltPackage>
   try {
     staged = options.target === "portable"
       ? await buildPortable(tree.dir, packageDir)
-      : await buildCompiled(tree.dir, packageDir, options.target, options.env);
+      : await buildCompiled(tree.dir, packageDir, options.target, options.env, options.windows);
   } finally {
     await tree.remove();
   }
