@@ -136,14 +136,15 @@ Deno.test({
         });
       }
 
-      await step("Mark stable asks first, then shows the Stable badge", async () => {
+      await step("Mark stable asks first, then says agents are offered it", async () => {
         const row = page.locator(`tr[data-version="${VERSION}"]`);
         await row.getByRole("button", { name: "Mark stable" }).click();
         const dialog = page.getByRole("dialog");
         await waitForText(dialog, "Agents will start updating");
         await screenshot(page, "04-mark-stable-confirm");
         await dialog.getByRole("button", { name: "Mark stable" }).click();
-        await waitForText(row.locator(".badge"), "Stable");
+        await waitForText(row.locator(".badge"), "Offered now");
+        await waitForText(page.getByTestId("offered-now"), `Agents are offered ${VERSION}`);
         await row.getByRole("button", { name: "Unmark stable" }).waitFor();
         const versions = await (await fetch(`${server.url}/api/admin/agents/versions`, {
           headers: { authorization: `Bearer ${server.adminToken}` },

@@ -58,7 +58,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
-    throw new ApiError(0, "network", "Cannot reach the server: check your connection");
+    throw new ApiError(0, "network", "Cannot reach the Hangar server");
   }
   const text = await res.text();
   if (!res.ok) fail(toApiError(res.status, res.statusText, text), !path.startsWith("/api/auth/"));

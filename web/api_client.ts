@@ -61,9 +61,8 @@ export class HangarClient {
         headers: options.body === undefined ? {} : { "content-type": "application/json" },
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
       });
-    } catch (error) {
-      const reason = error instanceof Error ? `: ${error.message}` : "";
-      throw new ApiError(0, "network", `Cannot reach the server${reason}`);
+    } catch {
+      throw new ApiError(0, "network", "Cannot reach the Hangar server");
     }
     const text = await res.text();
     if (!res.ok) throw toApiError(res.status, res.statusText, text);

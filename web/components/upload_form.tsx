@@ -11,6 +11,8 @@ import { readPackageVersion } from "../package_manifest.ts";
 interface UploadFormProps {
   onUploaded: (record: AgentVersionRecord) => void;
   onError: (message: string) => void;
+  /** An upload starts: the page drops an old message. */
+  onStart?: () => void;
 }
 
 export function UploadForm(props: UploadFormProps) {
@@ -42,6 +44,7 @@ export function UploadForm(props: UploadFormProps) {
     data.append("notes", notes.trim());
     data.append("file", file, file.name);
     setProgress({ loaded: 0, total: file.size });
+    props.onStart?.();
     try {
       const record = await uploadAgentVersion(
         data,

@@ -12,6 +12,8 @@ export function VersionTable(props: VersionTableProps) {
   if (props.versions.length === 0) {
     return <p class="empty">No versions yet. Upload a package above to get started.</p>;
   }
+  // The list comes highest version first, so the first stable one is what agents get.
+  const offeredId = props.versions.find((v) => v.is_stable)?.id;
   return (
     <table class="stack">
       <caption class="visually-hidden">Agent versions</caption>
@@ -31,10 +33,21 @@ export function VersionTable(props: VersionTableProps) {
       <tbody>
         {props.versions.map((v) => (
           <tr key={v.id} data-version={v.version}>
-            <th scope="row" data-label="Version">
-              {v.version} {v.is_stable && <span class="badge badge-ok">Stable</span>}
+            <th scope="row" data-label="Version" class="nowrap">
+              {v.version}{" "}
+              {v.id === offeredId && (
+                <span class="badge badge-ok" title="The highest stable version">Offered now</span>
+              )}
+              {v.is_stable && v.id !== offeredId && (
+                <span
+                  class="badge badge-off"
+                  title="Stable, but a higher stable version is offered"
+                >
+                  Stable, superseded
+                </span>
+              )}
             </th>
-            <td data-label="Size">{formatBytes(v.file_size)}</td>
+            <td data-label="Size" class="nowrap">{formatBytes(v.file_size)}</td>
             <td data-label="SHA-256">
               <code class="hash" title={v.checksum_sha256}>{shortHash(v.checksum_sha256)}</code>
               {" "}
@@ -57,7 +70,7 @@ export function VersionTable(props: VersionTableProps) {
                 )}
             </td>
             <td data-label="Notes" class="notes">{v.notes || <span class="muted">—</span>}</td>
-            <td data-label="Uploaded">
+            <td data-label="Uploaded" class="nowrap">
               <time dateTime={v.created_at}>{formatDateTime(v.created_at)}</time>
             </td>
             <td class="row-actions">

@@ -13,6 +13,24 @@ import { useLoader } from "../use_loader.ts";
 
 const EVENTS = [VERSIONS_CHANGED];
 
+/** Which version agents get now: the highest stable one (the list is highest first). */
+function OfferedNow(props: { versions: AgentVersionRecord[] }) {
+  const offered = props.versions.find((v) => v.is_stable);
+  return (
+    <p class="card offered-now" data-testid="offered-now">
+      {offered
+        ? (
+          <>
+            Agents are offered{" "}
+            <strong>{offered.version}</strong>: the highest version marked stable. Older stable
+            versions stay marked but are offered to nobody newer than them.
+          </>
+        )
+        : "No version is marked stable: agents are offered nothing."}
+    </p>
+  );
+}
+
 export function AgentVersionManagement() {
   const versions = useLoader(getAgentVersions, []);
   const [notice, setNotice] = useState<NoticeValue | null>(null);
@@ -21,6 +39,7 @@ export function AgentVersionManagement() {
 
   async function applyStability(v: AgentVersionRecord) {
     setConfirming(null);
+    setNotice(null);
     try {
       const updated = await setAgentVersionStability(v.id, !v.is_stable);
       setNotice({
@@ -47,14 +66,15 @@ export function AgentVersionManagement() {
           versions.reload();
         }}
         onError={(message) => setNotice({ kind: "error", message: `Upload failed: ${message}` })}
+        onStart={() => setNotice(null)}
       />
       <h2>Versions</h2>
+      {versions.data && <OfferedNow versions={versions.data} />}
       {versions.error && (
         <p class="notice notice-error" role="alert">Could not load versions: {versions.error}</p>
       )}
-      {versions.loading && !versions.data
-        ? <p class="muted">Loading…</p>
-        : <VersionTable versions={versions.data ?? []} onToggleStable={setConfirming} />}
+      {versions.loading && !versions.data && <p class="muted">Loading…</p>}
+      {versions.data && <VersionTable versions={versions.data} onToggleStable={setConfirming} />}
       {confirming && (
         <ConfirmDialog
           title={confirming.is_stable

@@ -44,7 +44,7 @@ export function ComputerDetail(props: { computerId: string }) {
   return (
     <Page title={computer?.hostname ?? "Computer"}>
       <p>
-        <Link href={`${BASE}/computers`}>← All computers</Link>
+        <Link href={`${BASE}/computers`}>← Fleet</Link>
       </p>
       <Notice notice={notice} onDismiss={() => setNotice(null)} />
       {data.error && <p class="notice notice-error" role="alert">{data.error}</p>}
@@ -60,7 +60,7 @@ export function ComputerDetail(props: { computerId: string }) {
           <dt>OS</dt>
           <dd>{computer.os}</dd>
           <dt>Last seen</dt>
-          <dd>{computer.online ? "now" : formatDateTime(computer.last_seen_at)}</dd>
+          <dd>{computer.online ? "connected" : formatDateTime(computer.last_seen_at)}</dd>
           <dt>Enrolled</dt>
           <dd>{formatDateTime(computer.created_at)}</dd>
           <dt>Agent id</dt>
