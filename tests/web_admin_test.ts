@@ -199,7 +199,7 @@ Deno.test({
         const item = page.locator(`article[data-error-type="UpdateChecksumMismatch"]`);
         await waitForText(item, `Checksum mismatch for ${VERSION}`);
         await item.getByText("Details").click();
-        await waitForText(item.locator("pre"), made.sha256);
+        await waitForText(item.locator(".error-details"), made.sha256);
         await item.getByLabel("Resolution notes").fill("Re-uploaded the package");
         await screenshot(page, "06-computer-errors");
         await item.getByRole("button", { name: "Resolve" }).click();
