@@ -12,7 +12,7 @@ import { API_ERROR_CODES, ApiErrorBody } from "../../protocol/mod.ts";
 import { openApiDocument } from "../routes/openapi_routes.ts";
 import { makeTestApp } from "../test_app.ts";
 import { ALL_OPERATIONS } from "./all_operations.ts";
-import { errorsOf, toOpenApiPath } from "./document.ts";
+import { ANY_ROUTE_ERRORS, errorsOf, toOpenApiPath } from "./document.ts";
 
 /** Routes that are not the API: the admin page's files and redirects (docs/admin-page.md). */
 const NOT_API = new Set(["GET /", "GET /admin", "GET /admin/*"]);
@@ -93,6 +93,19 @@ Deno.test("every documented example validates against its schema", async (t) => 
         check(ApiErrorBody, { error: { code, message } }, `${where} ${status} ${code}`);
       }
     });
+  }
+});
+
+Deno.test("every error code the server has is documented", () => {
+  const documentedCodes = new Set([
+    ...ANY_ROUTE_ERRORS.map(([, code]) => code),
+    ...ALL_OPERATIONS.flatMap((op) => errorsOf(op).map(([, code]) => code)),
+  ]);
+  const missing = API_ERROR_CODES.filter((code) => !documentedCodes.has(code));
+  assert.deepEqual(missing, [], "codes in protocol/error_types.ts that no operation documents");
+  for (const [status, code, message] of ANY_ROUTE_ERRORS) {
+    assert.ok(status >= 400);
+    check(ApiErrorBody, { error: { code, message } }, `any route ${code}`);
   }
 });
 

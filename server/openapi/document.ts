@@ -73,6 +73,20 @@ function headerObject(h: HeaderDoc, registry: SchemaRegistry) {
   };
 }
 
+const KNOWN_CODES: ReadonlySet<string> = new Set(protocol.API_ERROR_CODES);
+
+/** Only the codes this server has (a list may name codes a newer one adds). */
+function known(errors: [number, string, string][]): ErrorDoc[] {
+  return errors.filter(([, code]) => KNOWN_CODES.has(code)) as ErrorDoc[];
+}
+
+/** Errors any route can answer: the `default` response of every operation. */
+export const ANY_ROUTE_ERRORS: ErrorDoc[] = known([
+  [500, "internal", "Internal server error"],
+  [431, "header_too_large", "Request headers are 20480 bytes, max is 16384"],
+  [503, "unavailable", "The database cannot be reached, try again shortly"],
+]);
+
 /** The errors an operation can answer: those of its kind, then its own. */
 export function errorsOf(op: OperationDoc): ErrorDoc[] {
   const out: ErrorDoc[] = [];
@@ -86,6 +100,11 @@ export function errorsOf(op: OperationDoc): ErrorDoc[] {
     out.push([413, "payload_too_large", "Body is over the limit of 65536 bytes"]);
     out.push([400, "invalid_text", "name contains a NUL character"]);
     out.push([400, "too_deep", "Body nests deeper than 16 levels"]);
+    out.push(...known([[
+      415,
+      "unsupported_media_type",
+      'Body must be JSON (Content-Type: application/json), got "text/plain"',
+    ]]));
   }
   if (op.query) {
     out.push([
@@ -133,7 +152,7 @@ function operationObject(op: OperationDoc, registry: SchemaRegistry): Record<str
       in: "path",
       required: true,
       description: p.description,
-      schema: { type: "string" },
+      schema: p.enum ? { type: "string", enum: [...p.enum] } : { type: "string" },
       example: p.example,
     });
   }
@@ -201,6 +220,19 @@ function operationObject(op: OperationDoc, registry: SchemaRegistry): Record<str
     }
     responses[String(status)] = response;
   }
+  responses.default = {
+    description: `Any route: ${ANY_ROUTE_ERRORS.map(([s, c]) => `\`${c}\` (${s})`).join(", ")}`,
+    content: {
+      "application/json": {
+        schema: registry.ref(protocol.ApiErrorBody, "output"),
+        examples: Object.fromEntries(
+          ANY_ROUTE_ERRORS.map((
+            [, code, message],
+          ) => [code, { value: { error: { code, message } } }]),
+        ),
+      },
+    },
+  };
 
   const operation: Record<string, unknown> = {
     operationId: `${op.method}${

@@ -51,7 +51,7 @@ export interface OperationDoc {
   description?: string;
   auth: Auth;
   /** Path parameters: name → description and example. */
-  params?: Record<string, { description: string; example: string }>;
+  params?: Record<string, { description: string; example: string; enum?: readonly string[] }>;
   /** A zod object whose properties are the query parameters. */
   query?: z.ZodObject;
   /** An example query for the `query` schema. */
