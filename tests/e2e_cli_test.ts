@@ -7,11 +7,12 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { makePackage } from "./helpers/make_package.ts";
 import { registerAgent, startServer, type TestServer } from "./helpers/server_process.ts";
 import { COMMANDS } from "../tools/hangar.ts";
 
-const HANGAR_MAIN = new URL("../tools/hangar.ts", import.meta.url).pathname;
+const HANGAR_MAIN = fileURLToPath(new URL("../tools/hangar.ts", import.meta.url));
 
 interface Run {
   code: number;

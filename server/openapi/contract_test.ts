@@ -109,6 +109,39 @@ Deno.test("every error code the server has is documented", () => {
   }
 });
 
+Deno.test("what the server answers matches the documented reply schemas", async (t) => {
+  await using h = await makeTestApp();
+  const agent = await h.registerAgent("contract-pc", "1.0.0");
+  await h.app.request("/api/agent/report-error", {
+    method: "POST",
+    headers: { "content-type": "application/json", ...agent.headers },
+    body: JSON.stringify({
+      error_type: "UpdateDownloadFailed",
+      message: "x",
+      timestamp: "t",
+      agent_version: "1.0.0",
+    }),
+  });
+  // Every GET that needs no path parameter, called as the admin.
+  const gets = ALL_OPERATIONS.filter((op) =>
+    op.method === "get" && !op.params && op.replies[200]?.schema
+  );
+  for (const op of gets) {
+    await t.step(op.path, async () => {
+      const res = await h.app.request(op.path, {
+        headers: op.auth === "admin" ? h.adminHeaders : agent.headers,
+      });
+      const reply = op.replies[res.status];
+      assert.ok(reply, `${op.path} answered ${res.status}, which is not documented`);
+      if (!reply.schema) return;
+      const body = (reply.contentType ?? "application/json") === "application/json"
+        ? await res.json()
+        : await res.text();
+      check(reply.schema, body, `${op.path} ${res.status}`);
+    });
+  }
+});
+
 Deno.test("the OpenAPI document is valid OpenAPI 3.1 (@readme/openapi-parser)", async () => {
   const doc = structuredClone(openApiDocument());
   assert.equal(doc.openapi, "3.1.0");
