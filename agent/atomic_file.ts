@@ -4,14 +4,28 @@
  * A reader therefore sees the old file or the new one, never half of either.
  */
 import { basename, dirname, join } from "node:path";
+import { withRetry } from "../updater/fs_retry.ts";
 
-/** Writes `text` to `path` atomically (temp file + fsync + rename). */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
+export interface AtomicWriteOptions {
+  /** POSIX permissions of the new file (e.g. 0o600 for secrets); ignored on Windows. */
+  mode?: number;
+}
+
+/**
+ * Writes `text` to `path` atomically (temp file + fsync + rename). The rename
+ * is retried for a while: on Windows an antivirus scanner or an indexer may
+ * hold the target open for a moment.
+ */
+export async function writeFileAtomic(
+  path: string,
+  text: string,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
   const dir = dirname(path);
   await Deno.mkdir(dir, { recursive: true });
   const tmp = join(dir, `.${basename(path)}.${crypto.randomUUID()}.tmp`);
   try {
-    const file = await Deno.open(tmp, { write: true, createNew: true });
+    const file = await Deno.open(tmp, { write: true, createNew: true, mode: options.mode });
     try {
       const data = new TextEncoder().encode(text);
       let written = 0;
@@ -20,7 +34,11 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
     } finally {
       file.close();
     }
-    await Deno.rename(tmp, path);
+    // The mode given at creation is narrowed by the umask, never widened: set it exactly.
+    if (options.mode !== undefined && Deno.build.os !== "windows") {
+      await Deno.chmod(tmp, options.mode);
+    }
+    await withRetry(`replace ${path}`, () => Deno.rename(tmp, path));
   } catch (error) {
     await Deno.remove(tmp).catch(() => {});
     throw error;
@@ -28,8 +46,12 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
 }
 
 /** Writes `value` as pretty JSON to `path` atomically. */
-export function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  return writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n");
+export function writeJsonAtomic(
+  path: string,
+  value: unknown,
+  options?: AtomicWriteOptions,
+): Promise<void> {
+  return writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n", options);
 }
 
 /** Reads a file as text, or returns null when it does not exist. */

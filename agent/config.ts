@@ -3,9 +3,10 @@
  * Writes are atomic, unknown keys are kept, and a missing or corrupt file
  * raises a ConfigError that tells the user how to enroll.
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { z } from "zod";
 import { readTextIfExists, writeJsonAtomic } from "./atomic_file.ts";
+import { CONFIG_FILE_MODE, protectConfigDir } from "./service/config_permissions.ts";
 
 export const AgentConfig = z.looseObject({
   server_url: z.url({ protocol: /^https?$/ }),
@@ -104,7 +105,8 @@ export class ConfigManager {
   ): Promise<ConfigManager> {
     const config = AgentConfig.parse(values);
     const path = configPath(installDir);
-    await writeJsonAtomic(path, values);
+    await writeJsonAtomic(path, values, { mode: CONFIG_FILE_MODE });
+    await protectConfigDir(dirname(path));
     return new ConfigManager(path, { ...values }, config);
   }
 
@@ -120,7 +122,7 @@ export class ConfigManager {
   async set(key: string, value: unknown): Promise<void> {
     const raw = { ...this.#raw, [key]: value };
     const config = AgentConfig.parse(raw);
-    await writeJsonAtomic(this.path, raw);
+    await writeJsonAtomic(this.path, raw, { mode: CONFIG_FILE_MODE });
     this.#raw = raw;
     this.#config = config;
   }

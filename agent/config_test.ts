@@ -78,3 +78,18 @@ Deno.test("a write interrupted mid-way leaves the old config readable", async ()
     assert.equal((await ConfigManager.load(dir)).get("current_version"), "1.2.0");
   });
 });
+
+Deno.test({
+  name: "the config holding the token is readable by its owner only (0600, folder 0700)",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    await withDir(async (dir) => {
+      const config = await ConfigManager.create(dir, BASE);
+      const mode = async (path: string) => (await Deno.stat(path)).mode! & 0o777;
+      assert.equal(await mode(configPath(dir)), 0o600);
+      assert.equal(await mode(join(dir, "config")), 0o700);
+      await config.set("current_version", "1.1.0");
+      assert.equal(await mode(configPath(dir)), 0o600, "a later save keeps it private");
+    });
+  },
+});

@@ -9,14 +9,20 @@ import { dirname, isAbsolute, relative, resolve } from "node:path";
 export interface RetryOptions {
   /** Attempts in all, the first included. */
   attempts?: number;
-  /** Delay before the second attempt; it doubles after each failure. */
+  /** Delay before the second attempt; it doubles after each failure, up to `maxDelayMs`. */
   baseDelayMs?: number;
+  maxDelayMs?: number;
   /** Told about each failed attempt that will be retried. */
   onRetry?: (message: string) => void;
 }
 
-const DEFAULT_ATTEMPTS = 6;
+/**
+ * About 20 s in all (0.1, 0.2, 0.4, 0.8, 1.6 s, then 3 s each): an antivirus
+ * scan of a freshly written 80 MB executable can hold it for several seconds.
+ */
+const DEFAULT_ATTEMPTS = 12;
 const DEFAULT_BASE_DELAY_MS = 100;
+const DEFAULT_MAX_DELAY_MS = 3000;
 
 /**
  * Runs `operation` until it succeeds or `attempts` run out. A missing file is
@@ -29,6 +35,8 @@ export async function withRetry<T>(
 ): Promise<T> {
   const attempts = options.attempts ?? DEFAULT_ATTEMPTS;
   let delay = options.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
+  const maxDelay = options.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
+  const started = Date.now();
   for (let attempt = 1;; attempt++) {
     try {
       return await operation();
@@ -36,15 +44,19 @@ export async function withRetry<T>(
       if (err instanceof Deno.errors.NotFound) throw err;
       const reason = err instanceof Error ? err.message : String(err);
       if (attempt >= attempts) {
+        const seconds = ((Date.now() - started) / 1000).toFixed(1);
         throw new Error(
           `Cannot ${label} after ${attempts} attempts: ${reason}. Another program (often an ` +
-            `antivirus scanner) may be holding the file open; close it and run the update again`,
+            `antivirus scanner) may be holding the file open: Windows Defender (MsMpEng.exe) ` +
+            `scans a freshly written executable, and backup or indexing tools read new files. ` +
+            `Tried for ${seconds} s; close that program or exclude the install folder from ` +
+            `scanning (docs/agent.md), and run the update again`,
           { cause: err },
         );
       }
       options.onRetry?.(`${label} failed (attempt ${attempt}/${attempts}): ${reason}; retrying`);
       await new Promise((done) => setTimeout(done, delay));
-      delay *= 2;
+      delay = Math.min(delay * 2, maxDelay);
     }
   }
 }

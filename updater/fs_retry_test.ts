@@ -16,7 +16,7 @@ Deno.test("withRetry succeeds once a locked file is released", async () => {
   assert.equal(calls, 3);
   assert.match(
     retries[0],
-    /open agent.exe failed \(attempt 1\/6\): used by another process; retrying/,
+    /open agent.exe failed \(attempt 1\/12\): used by another process; retrying/,
   );
 });
 
@@ -63,4 +63,25 @@ Deno.test("writeFileAtomic leaves the new content and no temp file", async () =>
   assert.equal(await Deno.readTextFile(join(dir, "state.json")), "two");
   assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["state.json"]);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("withRetry waits longer, capped, and names the likely holder when it gives up", async () => {
+  const waits: number[] = [];
+  let last = performance.now();
+  const error = await withRetry("replace agent.exe", () => {
+    const now = performance.now();
+    waits.push(now - last);
+    last = now;
+    return Promise.reject(new Deno.errors.PermissionDenied("denied"));
+  }, { baseDelayMs: 5, maxDelayMs: 20, attempts: 6 }).catch((e) => e);
+  assert.match(
+    error.message,
+    /Windows Defender \(MsMpEng\.exe\) scans a freshly written executable/,
+  );
+  assert.match(
+    error.message,
+    /Tried for \d+\.\d s; close that program or exclude the install folder/,
+  );
+  // 5, 10, 20, 20, 20 ms: doubling, then held at the cap.
+  assert.ok(waits.slice(4).every((w) => w < 200), `waits ${waits}`);
 });
