@@ -14,3 +14,5 @@ export interface WsMessage<P = unknown> {
   event: string;
   payload: P;
 }
+/** Server → admin page: a rollout was created or changed. Payload `{rollout_id}`. */
+export const ROLLOUT_CHANGED = "admin:rollout_changed";

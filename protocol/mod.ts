@@ -12,3 +12,4 @@ export * from "./api_tokens.ts";
 export * from "./fleet.ts";
 export * from "./text.ts";
 export * from "./replies.ts";
+export * from "./rollout_schemas.ts";

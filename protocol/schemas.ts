@@ -11,6 +11,12 @@ const semverPattern =
 /** A semantic version such as `1.2.3` or `2.0.0-rc.1`. */
 export const SemverString = z.string().max(256).regex(semverPattern, "must be a semantic version");
 
+/** A computer group's name: what `agent enroll --group` and the admin set. */
+export const GroupName = z.string().min(1).max(100).regex(
+  /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+  "must be letters, digits, '.', '_' or '-', starting with a letter or digit",
+);
+
 export const LoginRequest = z.object({
   username: z.string().min(1).max(200),
   password: z.string().min(1).max(1000),
@@ -31,6 +37,8 @@ export const RegisterRequest = z.object({
   hostname: z.string().min(1).max(255),
   os: z.string().min(1).max(255),
   agent_version: SemverString,
+  /** The computer's group (`agent enroll --group`); default "default". */
+  group: GroupName.optional(),
 });
 export type RegisterRequest = z.infer<typeof RegisterRequest>;
 
@@ -60,6 +68,8 @@ export const UpdateInfo = z.object({
   download_url: z.string().min(1),
   checksum_sha256: z.string().regex(/^[0-9a-f]{64}$/),
   file_size: z.number().int().nonnegative(),
+  /** The download bandwidth limit for this computer, when the admin or the server sets one. */
+  download_limit_kbps: z.number().int().positive().optional(),
 });
 export type UpdateInfo = z.infer<typeof UpdateInfo>;
 
@@ -107,6 +117,10 @@ export const ComputerSummary = z.object({
   online: z.boolean(),
   have_active_errors: z.boolean(),
   active_error_count: z.number(),
+  group: z.string(),
+  pinned_version: z.string().nullable(),
+  updates_paused: z.boolean(),
+  download_limit_kbps: z.number().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
 });

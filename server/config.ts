@@ -22,6 +22,8 @@ export interface Config {
   logRequests: boolean;
   /** AGENT_REPORTS_PER_MINUTE: error reports one agent may send a minute (and at once); more: 429. */
   agentReportsPerMinute: number;
+  /** AGENT_DOWNLOAD_LIMIT_KBPS: the download limit of computers without their own; null: none. */
+  agentDownloadLimitKbps: number | null;
 }
 
 export class ConfigError extends Error {
@@ -104,6 +106,9 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     trustedKeys: readKeys(env, "TRUSTED_KEYS"),
     logRequests: logRequests !== "0" && logRequests !== "false",
     agentReportsPerMinute: readInt(env, "AGENT_REPORTS_PER_MINUTE", 30, 1, 1_000_000),
+    agentDownloadLimitKbps: env.AGENT_DOWNLOAD_LIMIT_KBPS
+      ? readInt(env, "AGENT_DOWNLOAD_LIMIT_KBPS", 0, 1, 10_000_000)
+      : null,
   };
 }
 

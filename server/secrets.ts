@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/db.ts";
-import { getOrCreateSetting } from "./db/settings.ts";
+import { getOrCreateSetting, getSetting, putSetting } from "./db/settings.ts";
 import { randomSecret } from "./services/passwords.ts";
 
 export async function loadJwtSecret(config: Config): Promise<string> {
@@ -29,7 +29,19 @@ export async function loadJwtSecret(config: Config): Promise<string> {
   }
 }
 
-export function loadEnrollmentToken(config: Config, db: Db): Promise<string> {
-  if (config.enrollmentToken) return Promise.resolve(config.enrollmentToken);
-  return getOrCreateSetting(db, "enrollment_token", randomSecret(24));
+/** Where a rotated enrollment token is kept: it outranks ENROLLMENT_TOKEN from then on. */
+export const ROTATED_ENROLLMENT_TOKEN = "enrollment_token_rotated";
+
+export async function loadEnrollmentToken(config: Config, db: Db): Promise<string> {
+  const rotated = await getSetting(db, ROTATED_ENROLLMENT_TOKEN);
+  if (rotated) return rotated;
+  if (config.enrollmentToken) return config.enrollmentToken;
+  return await getOrCreateSetting(db, "enrollment_token", randomSecret(24));
+}
+
+/** Makes and stores a new enrollment token; the caller tells every instance. */
+export async function rotateEnrollmentToken(db: Db): Promise<string> {
+  const token = randomSecret(24);
+  await putSetting(db, ROTATED_ENROLLMENT_TOKEN, token);
+  return token;
 }

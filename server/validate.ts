@@ -118,3 +118,10 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array {
   }
   return out;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether `value` is a UUID: ids in paths that are not cannot name a row (404, never a query). */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}

@@ -15,12 +15,17 @@ export interface ComputerRow {
   have_active_errors: boolean;
   active_error_count: number;
   error_count: number;
+  group: string;
+  pinned_version: string | null;
+  updates_paused: boolean;
+  download_limit_kbps: number | null;
   created_at: string;
   updated_at: string;
 }
 
 export const COLUMNS = `id::text AS id, agent_id, agent_token_hash, hostname, os, agent_version,
   last_seen_at, have_active_errors, created_at, updated_at,
+  "group", pinned_version, updates_paused, download_limit_kbps,
   (SELECT count(*)::int FROM computer_errors e WHERE e.computer_id = computers.id) AS error_count,
   (SELECT count(*)::int FROM computer_errors e
     WHERE e.computer_id = computers.id AND NOT e.resolved) AS active_error_count`;
@@ -38,12 +43,27 @@ export function toComputer(row: Record<string, unknown>): ComputerRow {
 
 export async function insertComputer(
   db: Queryable,
-  input: { agentId: string; tokenHash: string; hostname: string; os: string; agentVersion: string },
+  input: {
+    agentId: string;
+    tokenHash: string;
+    hostname: string;
+    os: string;
+    agentVersion: string;
+    group?: string;
+  },
 ): Promise<ComputerRow> {
   const rows = await db.query(
-    `INSERT INTO computers (agent_id, agent_token_hash, hostname, os, agent_version, last_seen_at)
-     VALUES ($1, $2, $3, $4, $5, now()) RETURNING ${COLUMNS}`,
-    [input.agentId, input.tokenHash, input.hostname, input.os, input.agentVersion],
+    `INSERT INTO computers
+       (agent_id, agent_token_hash, hostname, os, agent_version, last_seen_at, "group")
+     VALUES ($1, $2, $3, $4, $5, now(), $6) RETURNING ${COLUMNS}`,
+    [
+      input.agentId,
+      input.tokenHash,
+      input.hostname,
+      input.os,
+      input.agentVersion,
+      input.group ?? "default",
+    ],
   );
   return toComputer(rows[0]);
 }

@@ -9,6 +9,7 @@ import { auditActor, recordAudit } from "../services/audit.ts";
 import { listComputerErrors, resolveComputerError } from "../services/computer_errors.ts";
 import { announceErrorsChanged } from "../services/fleet_errors.ts";
 import { readJson } from "../validate.ts";
+import type { AgentAuth } from "../services/agent_auth.ts";
 import type { AgentHub } from "../ws/agent_hub.ts";
 import type { Notifier } from "../ws/notifier.ts";
 
@@ -16,7 +17,7 @@ export interface AdminRouteDeps {
   db: Db;
   hub: AgentHub;
   notifier: Notifier;
-  enrollmentToken: string;
+  agentAuth: AgentAuth;
 }
 
 export function toComputerSummary(row: ComputerRow, online: boolean): ComputerSummary {
@@ -30,6 +31,10 @@ export function toComputerSummary(row: ComputerRow, online: boolean): ComputerSu
     online,
     have_active_errors: row.have_active_errors,
     active_error_count: row.active_error_count,
+    group: row.group,
+    pinned_version: row.pinned_version,
+    updates_paused: row.updates_paused,
+    download_limit_kbps: row.download_limit_kbps,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -69,7 +74,9 @@ export function adminRoutes(deps: AdminRouteDeps): Hono<AppEnv> {
     return c.json(resolved);
   });
 
-  app.get("/enrollment-token", (c) => c.json({ enrollment_token: deps.enrollmentToken }));
+  app.get("/enrollment-token", (c) => {
+    return c.json({ enrollment_token: deps.agentAuth.currentEnrollmentToken });
+  });
 
   return app;
 }

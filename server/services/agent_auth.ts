@@ -56,9 +56,24 @@ export class AgentAuth {
 
   constructor(
     private readonly db: Db,
-    private readonly enrollmentToken: string,
+    private enrollmentToken: string,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** The token that enrolls agents now. */
+  get currentEnrollmentToken(): string {
+    return this.enrollmentToken;
+  }
+
+  /** Replaces the enrollment token (rotated here or on another instance); the old one stops. */
+  setEnrollmentToken(token: string): void {
+    this.enrollmentToken = token;
+  }
+
+  /** Forgets an agent's cached credentials (its computer was deleted). */
+  forget(agentId: string): void {
+    this.#cache.delete(agentId);
+  }
 
   /** Enrolls a new agent; the token in the reply is never stored. */
   async register(
@@ -76,6 +91,7 @@ export class AgentAuth {
       hostname: input.hostname,
       os: input.os,
       agentVersion: input.agent_version,
+      group: input.group,
     });
     return { agent_id: agentId, agent_token: agentToken };
   }

@@ -144,13 +144,17 @@ export class AgentHub {
 
   /**
    * Sends `message` to every agent connected here, `pacing.size` sockets at a
-   * time: the first wave now, the next ones `pacing.intervalMs` apart. Returns
-   * how many sockets it goes to.
+   * time: the first wave now, the next ones `pacing.intervalMs` apart. `only`
+   * limits it to some computers (a rollout's newly included ones). Returns how
+   * many sockets it goes to.
    */
-  broadcast(message: WsMessage): number {
+  broadcast(message: WsMessage, only?: (computerId: string) => boolean): number {
     const data = JSON.stringify(message);
     const sockets: AgentSocket[] = [];
-    for (const set of this.#sockets.values()) for (const socket of set) sockets.push(socket);
+    for (const [id, set] of this.#sockets) {
+      if (only && !only(id)) continue;
+      for (const socket of set) sockets.push(socket);
+    }
     const { size, intervalMs } = this.pacing;
     const sendWave = (from: number) => {
       for (const socket of sockets.slice(from, from + size)) {
@@ -169,6 +173,17 @@ export class AgentHub {
     };
     sendWave(0);
     return sockets.length;
+  }
+
+  /** Closes the sockets of one computer here (it was deleted). */
+  disconnect(computerId: string, code: number, reason: string): void {
+    for (const socket of this.#sockets.get(computerId) ?? []) {
+      try {
+        socket.close(code, reason);
+      } catch {
+        // already closed
+      }
+    }
   }
 
   /** Closes every socket here (shutting down); agents reconnect to another instance. */

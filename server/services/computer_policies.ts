@@ -1,0 +1,45 @@
+/**
+ * What check_update needs per computer (group, pin, pause, download limit),
+ * kept in memory so the hottest route costs no query once a computer has been
+ * seen. An admin's change drops the entry on every instance (the notifier);
+ * entries also expire after `ttlMs` in case a notification was lost.
+ */
+import type { Db } from "../db/db.ts";
+import { type ComputerPolicy, findComputerPolicy } from "../db/computer_settings.ts";
+
+const CACHE_LIMIT = 200_000;
+export const POLICY_TTL_MS = 60_000;
+
+export class ComputerPolicies {
+  #cache = new Map<string, { policy: ComputerPolicy; loadedAt: number }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number = Date.now,
+    private readonly ttlMs = POLICY_TTL_MS,
+  ) {}
+
+  /** The computer's policy, or null when it does not exist. */
+  async get(computerId: string): Promise<ComputerPolicy | null> {
+    const cached = this.#cache.get(computerId);
+    const now = this.now();
+    if (cached && now - cached.loadedAt <= this.ttlMs) return cached.policy;
+    const policy = await findComputerPolicy(this.db, computerId);
+    if (!policy) {
+      this.#cache.delete(computerId);
+      return null;
+    }
+    if (this.#cache.size >= CACHE_LIMIT) this.#cache.clear();
+    this.#cache.set(computerId, { policy, loadedAt: now });
+    return policy;
+  }
+
+  /** The cached policy without a query (null when not cached). */
+  peek(computerId: string): ComputerPolicy | null {
+    return this.#cache.get(computerId)?.policy ?? null;
+  }
+
+  invalidate(computerId: string): void {
+    this.#cache.delete(computerId);
+  }
+}
