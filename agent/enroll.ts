@@ -2,6 +2,7 @@
  * `agent enroll`: trades the enrollment token for this agent's id and token
  * and writes `config/config.json`.
  */
+import { GroupName } from "../protocol/mod.ts";
 import { VERSION } from "./version.ts";
 import { ConfigError, ConfigManager, configPath } from "./config.ts";
 import { registerAgent } from "./net/http_client.ts";
@@ -11,9 +12,14 @@ export async function enroll(
   serverUrl: string,
   enrollmentToken: string,
   force: boolean,
+  group?: string,
 ): Promise<number> {
   if (!/^https?:\/\//i.test(serverUrl)) {
     console.error(`--server must be an http(s) URL, got "${serverUrl}"`);
+    return 2;
+  }
+  if (group !== undefined && !GroupName.safeParse(group).success) {
+    console.error(`--group must be letters, digits, '.', '_' or '-' (at most 100), got "${group}"`);
     return 2;
   }
   if (!force) {
@@ -36,6 +42,7 @@ export async function enroll(
       hostname: Deno.hostname(),
       os: `${Deno.build.os} ${Deno.osRelease()}`.trim(),
       agent_version: VERSION,
+      ...(group !== undefined ? { group } : {}),
     });
   } catch (error) {
     console.error(`Enrollment failed: ${(error as Error).message}`);

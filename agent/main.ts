@@ -1,7 +1,8 @@
 /**
  * The agent's command line:
  *   agent run [--install-dir D]                          run the agent (the updater starts it so)
- *   agent enroll --server URL --token T [--install-dir D] [--force]   register, write the config
+ *   agent enroll --server URL --token T [--group NAME] [--install-dir D] [--force]
+ *                                                        register, write the config
  *   agent supervise [--install-dir D]                    run the agent, restart it when it exits
  *   agent --version                                      print the version
  * The install dir defaults to the folder of the executable (of `agent.js` for
@@ -17,7 +18,7 @@ import { runSupervise } from "./supervisor/run_supervise.ts";
 
 const USAGE = `Usage:
   agent run [--install-dir DIR]
-  agent enroll --server URL --token TOKEN [--install-dir DIR] [--force]
+  agent enroll --server URL --token TOKEN [--group NAME] [--install-dir DIR] [--force]
   agent supervise [--install-dir DIR]
   agent --version`;
 
@@ -37,6 +38,7 @@ async function main(argv: string[]): Promise<number | null> {
         "install-dir": { type: "string" },
         server: { type: "string" },
         token: { type: "string" },
+        group: { type: "string" },
         force: { type: "boolean" },
         version: { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -64,7 +66,13 @@ async function main(argv: string[]): Promise<number | null> {
       console.error(`enroll needs --server and --token\n${USAGE}`);
       return 2;
     }
-    return await enroll(installDir, values.server, values.token, values.force ?? false);
+    return await enroll(
+      installDir,
+      values.server,
+      values.token,
+      values.force ?? false,
+      values.group,
+    );
   }
   console.error(`Unknown command "${command}"\n${USAGE}`);
   return 2;

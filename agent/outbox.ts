@@ -1,15 +1,17 @@
 /**
- * The error buffer, `error_reports.jsonl`: every report is appended (and
+ * A durable outbox: the error buffer `error_reports.jsonl`, and the update
+ * status reports (`update_status.jsonl`). Every report is appended (and
  * fsynced) before the first attempt to send it, so a crash or a dead server
  * loses nothing. One flusher sends the reports oldest first, one at a time,
  * retrying with exponential backoff and jitter; each carries a `report_id`, so
  * a report re-sent after a crash is stored once by the server. The buffer is
- * bounded: when full, the oldest tenth is dropped and one `AgentReportsDropped`
- * report (at the head of the queue) carries how many were lost.
+ * bounded: when full, the oldest tenth is dropped; in the error buffer one
+ * `AgentReportsDropped` report (at the head of the queue) carries how many were lost.
  *
  * No report blocks the ones behind it: one the server refuses (4xx) is
  * dropped, one that keeps failing while the next ones are delivered is moved
- * to `<path>.quarantine` — either way an `AgentReportSetAside` report says so.
+ * to `<path>.quarantine` — either way the log says so, and in the error buffer
+ * an `AgentReportSetAside` report too.
  * A busy reply (429/503 + Retry-After) pauses delivery as long as it asks.
  */
 import { ErrorReport, REPORT_SET_ASIDE, REPORTS_DROPPED } from "../protocol/mod.ts";
@@ -28,11 +30,16 @@ export type SendResult =
   | { rejected: number; message?: string }
   | { busyMs: number };
 
-export interface OutboxOptions {
+export interface OutboxOptions<T = ErrorReport> {
   path: string;
-  send: (report: ErrorReport, signal: AbortSignal) => Promise<SendResult>;
+  send: (report: T, signal: AbortSignal) => Promise<SendResult>;
   log: Logger;
-  agentVersion: string;
+  /** Reads a stored line back (throws on a torn one); default: an error report. */
+  parse?: (value: unknown) => T;
+  /** A report's id (for its strikes and logs); default: its `report_id`. */
+  idOf?: (report: T) => string;
+  /** Set for the error buffer: what was dropped or set aside is told in reports of their own. */
+  agentVersion?: string;
   maxReports?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
@@ -44,10 +51,12 @@ const REWRITE_EVERY = 20;
 /** Failures of one report, each while a report behind it got through, before it is set aside. */
 const QUARANTINE_AFTER = 3;
 
-export class Outbox {
-  readonly #o: Required<OutboxOptions>;
-  #entries: ErrorReport[] = [];
-  #inFlight: ErrorReport | null = null;
+type Settings<T> = Required<Omit<OutboxOptions<T>, "agentVersion">> & { agentVersion?: string };
+
+export class Outbox<T extends object = ErrorReport> {
+  readonly #o: Settings<T>;
+  #entries: T[] = [];
+  #inFlight: T | null = null;
   #io: Promise<void> = Promise.resolve();
   #flushing: Promise<void> | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -57,19 +66,28 @@ export class Outbox {
   #stopped = false;
   #abort = new AbortController();
 
-  private constructor(options: OutboxOptions) {
-    this.#o = { maxReports: 1000, retryBaseMs: 1000, retryMaxMs: 300_000, ...options };
+  private constructor(options: OutboxOptions<T>) {
+    this.#o = {
+      maxReports: 1000,
+      retryBaseMs: 1000,
+      retryMaxMs: 300_000,
+      parse: (value) => ErrorReport.parse(value) as T,
+      idOf: (report) => String((report as ErrorReport).report_id ?? ""),
+      ...options,
+    };
   }
 
   /** Opens the buffer and loads the reports a previous run left undelivered. */
-  static async open(options: OutboxOptions): Promise<Outbox> {
-    const outbox = new Outbox(options);
+  static async open<T extends object = ErrorReport>(
+    options: OutboxOptions<T>,
+  ): Promise<Outbox<T>> {
+    const outbox = new Outbox<T>(options);
     const text = await readTextIfExists(options.path) ?? "";
     let unreadable = 0;
     for (const line of text.split("\n")) {
       if (line.trim() === "") continue;
       try {
-        outbox.#entries.push(ErrorReport.parse(JSON.parse(line)));
+        outbox.#entries.push(outbox.#o.parse(JSON.parse(line)));
       } catch {
         unreadable++; // a line torn by a crash mid-append
       }
@@ -88,13 +106,15 @@ export class Outbox {
   }
 
   /** Reports not yet delivered, oldest first. */
-  get pending(): readonly ErrorReport[] {
+  get pending(): readonly T[] {
     return this.#entries;
   }
 
   /** Buffers a report durably, then starts delivering it. */
-  async add(report: ErrorReport): Promise<void> {
-    const entry = { ...report, report_id: report.report_id ?? crypto.randomUUID() };
+  async add(report: T): Promise<void> {
+    const entry = this.#o.agentVersion === undefined
+      ? report
+      : { ...report, report_id: (report as ErrorReport).report_id ?? crypto.randomUUID() };
     if (this.#entries.length >= this.#o.maxReports) {
       while (this.#entries.length >= this.#o.maxReports) this.#dropOldest();
       this.#entries.push(entry);
@@ -135,9 +155,9 @@ export class Outbox {
     let delivered = 0;
     try {
       // `failing`: a report that just failed, kept where it is while the next one is tried.
-      let failing: ErrorReport | null = null;
+      let failing: T | null = null;
       while (!this.#stopped && this.#entries.length > 0) {
-        const report: ErrorReport | undefined = failing
+        const report: T | undefined = failing
           ? this.#entries[this.#entries.indexOf(failing) + 1]
           : this.#entries[0];
         if (!report) return this.#scheduleRetry(); // nothing behind the failing one
@@ -155,7 +175,7 @@ export class Outbox {
         this.#remove(report);
         if (failing) {
           // The server took the next report: the failing one is the problem.
-          const id = failing.report_id ?? "";
+          const id = this.#o.idOf(failing);
           const strikes = (this.#strikes.get(id) ?? 0) + 1;
           this.#strikes.set(id, strikes);
           if (strikes >= QUARANTINE_AFTER) {
@@ -172,7 +192,7 @@ export class Outbox {
     }
   }
 
-  async #sendOne(report: ErrorReport): Promise<SendResult> {
+  async #sendOne(report: T): Promise<SendResult> {
     this.#inFlight = report;
     try {
       return await this.#o.send(report, this.#abort.signal);
@@ -183,40 +203,47 @@ export class Outbox {
     }
   }
 
-  #remove(report: ErrorReport): void {
+  #remove(report: T): void {
     const index = this.#entries.indexOf(report);
     if (index >= 0) this.#entries.splice(index, 1);
-    this.#strikes.delete(report.report_id ?? "");
+    this.#strikes.delete(this.#o.idOf(report));
   }
 
   /**
    * Drops `report` from the queue's way: a quarantined one is kept in
    * `<path>.quarantine`; a notice naming it is queued (never one for a notice).
    */
-  #setAside(report: ErrorReport, how: "rejected" | "quarantined", result: SendResult): void {
+  #setAside(entry: T, how: "rejected" | "quarantined", result: SendResult): void {
     const status = typeof result === "object" && "rejected" in result ? result.rejected : null;
-    const fields = { report_id: report.report_id, error_type: report.error_type, status };
+    const report = entry as Partial<ErrorReport>;
+    const fields = {
+      path: this.#o.path,
+      id: this.#o.idOf(entry),
+      error_type: report.error_type,
+      status,
+    };
     if (how === "quarantined") {
-      const line = JSON.stringify(report) + "\n";
+      const line = JSON.stringify(entry) + "\n";
       this.#queue(() => appendDurably(`${this.#o.path}.quarantine`, line));
-      this.#o.log.warn("An error report keeps failing; moved it to quarantine", fields);
+      this.#o.log.warn("A report keeps failing; moved it to quarantine", fields);
     } else {
-      this.#o.log.warn("Server rejected an error report; dropping it", fields);
+      this.#o.log.warn("Server rejected a report; dropping it", fields);
     }
-    if (report.error_type === REPORT_SET_ASIDE) return;
-    this.#entries.push({
+    const agentVersion = this.#o.agentVersion;
+    if (agentVersion === undefined || report.error_type === REPORT_SET_ASIDE) return;
+    (this.#entries as ErrorReport[]).push({
       error_type: REPORT_SET_ASIDE,
       message: how === "rejected"
         ? `The server refused an error report (HTTP ${status}); it was dropped`
         : `An error report failed ${QUARANTINE_AFTER} times while later ones were delivered; ` +
           `it was moved to ${this.#o.path}.quarantine`,
       timestamp: new Date().toISOString(),
-      agent_version: this.#o.agentVersion,
+      agent_version: agentVersion,
       details: {
         how,
         status,
         report_id: printable(report.report_id ?? ""),
-        error_type: printable(report.error_type),
+        error_type: printable(report.error_type ?? ""),
         ...(typeof result === "object" && "message" in result && result.message
           ? { server_message: printable(result.message) }
           : {}),
@@ -245,20 +272,27 @@ export class Outbox {
   /** Drops the oldest tenth of the buffer (never the report being sent) and counts it. */
   #dropOldest(): void {
     const head = this.#entries[0] === this.#inFlight && this.#inFlight ? 1 : 0;
-    let notice = this.#entries[head];
+    const count = Math.max(1, Math.ceil(this.#o.maxReports / 10));
+    const agentVersion = this.#o.agentVersion;
+    if (agentVersion === undefined) {
+      const dropped = this.#entries.splice(head, count).length;
+      this.#o.log.warn("Outbox full; dropped the oldest reports", { path: this.#o.path, dropped });
+      return;
+    }
+    const entries = this.#entries as ErrorReport[];
+    let notice = entries[head];
     if (notice?.error_type !== REPORTS_DROPPED) {
       notice = {
         error_type: REPORTS_DROPPED,
         message: "",
         timestamp: new Date().toISOString(),
-        agent_version: this.#o.agentVersion,
+        agent_version: agentVersion,
         details: { dropped_count: 0 },
         report_id: crypto.randomUUID(),
       };
-      this.#entries.splice(head, 0, notice);
+      entries.splice(head, 0, notice);
     }
-    const count = Math.max(1, Math.ceil(this.#o.maxReports / 10));
-    const dropped = this.#entries.splice(head + 1, count).length;
+    const dropped = entries.splice(head + 1, count).length;
     const total = Number(notice.details?.dropped_count ?? 0) + dropped;
     notice.details = { ...notice.details, dropped_count: total };
     notice.message = `${total} error reports were dropped because the buffer was full`;

@@ -10,6 +10,10 @@ export interface AgentPaths {
   updateResult: string;
   /** The version whose update last failed here (kept in config/, which updates never move). */
   failedUpdate: string;
+  /** The update-status outbox (agent/update/update_status.ts). */
+  updateStatusOutbox: string;
+  /** The attempt whose status the next agent settles (update_status.ts; config/ survives updates). */
+  updateStatusAttempt: string;
   /** The update handed to the updater last (which version, when): see held_versions.ts. */
   updateAttempt: string;
   /** The download and staging area of updates. */
@@ -25,6 +29,8 @@ export function agentPaths(installDir: string): AgentPaths {
     health: join(installDir, "agent_health.json"),
     updateResult: join(installDir, "update_result.json"),
     failedUpdate: join(installDir, "config", "failed_update.json"),
+    updateStatusOutbox: join(installDir, "update_status.jsonl"),
+    updateStatusAttempt: join(installDir, "config", "update_status_attempt.json"),
     updateAttempt: join(installDir, "config", "update_attempt.json"),
     updateDir: join(installDir, "_update"),
   };

@@ -21,6 +21,7 @@ import { HeldVersions } from "../update/held_versions.ts";
 import { readLastUpdateResult } from "../update/last_update_result.ts";
 import { cleanUpFailedUpdate, runUpdateSteps } from "../update/run_update.ts";
 import { UpdateError } from "../update/update_error.ts";
+import { UpdateStatusReporter } from "../update/update_status.ts";
 import { AgentState, StateMachine } from "./agent_state.ts";
 import { HealthFile } from "./health_file.ts";
 
@@ -42,7 +43,8 @@ export class Agent {
   readonly #http: HttpClient;
   readonly #health: HealthFile;
   #ws: WSClient | null = null;
-  #outbox: Outbox | null = null;
+  #outbox: Outbox<ErrorReport> | null = null;
+  #updateStatus: UpdateStatusReporter | null = null;
   #checkTimer: ReturnType<typeof setTimeout> | undefined;
   #failedChecks = 0;
   #checkRunning = false;
@@ -92,6 +94,13 @@ export class Agent {
       config.get("outbox_max_reports"),
       config.get("retry_max_s") * 1000,
     );
+    this.#updateStatus = await UpdateStatusReporter.open({
+      outboxPath: paths.updateStatusOutbox,
+      attemptPath: paths.updateStatusAttempt,
+      send: (report, signal) => this.#http.sendUpdateStatus(report, signal),
+      log: this.#log,
+      retryMaxMs: config.get("retry_max_s") * 1000,
+    });
     this.#held = await HeldVersions.load(paths.failedUpdate);
     await this.#held.forgetUpTo(VERSION);
     await this.#reportLastUpdateResult();
@@ -133,7 +142,9 @@ export class Agent {
       return false;
     }
     this.#outbox?.flushNow();
+    this.#updateStatus?.flushNow();
     await this.#health.markServerReached();
+    await this.#updateStatus?.settle(VERSION); // healthy on the version an update brought
     if (!info) {
       this.#log.info("No update available", { version: VERSION });
       return true;
@@ -185,13 +196,18 @@ export class Agent {
       return;
     }
     this.setState(AgentState.UPDATING_STARTING);
+    await this.#updateStatus?.begin(VERSION, info.version);
     try {
       await runUpdateSteps({
         info,
         paths: this.#o.paths,
         http: this.#http,
         log: this.#log,
-        setState: (state) => this.setState(state),
+        setState: (state) => {
+          this.setState(state);
+          void this.#updateStatus?.onAgentState(state);
+        },
+        reportProgress: (fraction) => void this.#updateStatus?.progress(fraction),
         freeSpaceFactor: this.#o.config.get("min_free_space_factor"),
         signal: this.#abort.signal,
         runningVersion: VERSION,
@@ -212,6 +228,7 @@ export class Agent {
       });
       await cleanUpFailedUpdate(this.#o.paths, info.version);
       await this.#holdBack(info.version, failure.type);
+      await this.#updateStatus?.failed(failure.type, failure.message);
       await this.reportErrorToBackend(
         failure.type,
         failure.message,
@@ -261,6 +278,7 @@ export class Agent {
       clearTimeout(this.#checkTimer);
       this.#ws?.close();
       await this.#outbox?.stop();
+      await this.#updateStatus?.stop();
       this.#log.info("Agent stopped", {
         exit_code: code,
         pending_reports: this.#outbox?.pending.length,
@@ -307,6 +325,10 @@ export class Agent {
     if (last.toVersion && last.toVersion !== VERSION) {
       await this.#holdBack(last.toVersion, last.errorType);
     }
+    await this.#updateStatus?.settle(VERSION, {
+      error_type: last.errorType,
+      message: last.message,
+    });
     if (
       await this.reportErrorToBackend(
         last.errorType,

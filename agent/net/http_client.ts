@@ -10,8 +10,10 @@ import {
   AGENT_VERSION_HEADER,
   ENROLLMENT_TOKEN_HEADER,
   type ErrorReport,
+  type RegisterRequest,
   RegisterResponse,
   UpdateInfo,
+  type UpdateStatusReport,
 } from "../../protocol/mod.ts";
 import { VERSION } from "../version.ts";
 import type { Logger } from "../log.ts";
@@ -39,7 +41,7 @@ export interface HttpClientOptions {
 
 export class HttpClient {
   readonly #o: Required<HttpClientOptions>;
-  #outbox: Outbox | null = null;
+  #outbox: Outbox<ErrorReport> | null = null;
 
   constructor(options: HttpClientOptions) {
     this.#o = { timeoutMs: 30_000, ...options };
@@ -95,16 +97,25 @@ export class HttpClient {
   }
 
   /** One delivery attempt of a buffered report (the outbox's sender). */
-  async sendErrorReport(report: ErrorReport, signal?: AbortSignal): Promise<SendResult> {
-    const url = resolveServerUrl(this.#o.serverUrl, "/api/agent/report-error");
+  sendErrorReport(report: ErrorReport, signal?: AbortSignal): Promise<SendResult> {
+    return this.#postReport("/api/agent/report-error", report, signal);
+  }
+
+  /** One delivery attempt of a buffered update status (its outbox's sender). */
+  sendUpdateStatus(report: UpdateStatusReport, signal?: AbortSignal): Promise<SendResult> {
+    return this.#postReport("/api/agent/update-status", report, signal);
+  }
+
+  async #postReport(path: string, body: unknown, signal?: AbortSignal): Promise<SendResult> {
+    const url = resolveServerUrl(this.#o.serverUrl, path);
     let res: Response;
     try {
       res = await this.#fetch(url, {
         method: "POST",
         headers: { ...this.agentHeaders(), "content-type": "application/json" },
-        body: JSON.stringify(report),
+        body: JSON.stringify(body),
         signal,
-      }, "report-error");
+      }, path);
     } catch {
       return "retry";
     }
@@ -124,11 +135,15 @@ export class HttpClient {
       await res.body?.cancel();
       return "retry";
     }
-    return { rejected: res.status, message: (await statusError(res, "report-error")).message };
+    return { rejected: res.status, message: (await statusError(res, path)).message };
   }
 
   /** Opens the error buffer that `reportError` writes to. */
-  async openOutbox(path: string, maxReports: number, retryMaxMs: number): Promise<Outbox> {
+  async openOutbox(
+    path: string,
+    maxReports: number,
+    retryMaxMs: number,
+  ): Promise<Outbox<ErrorReport>> {
     this.#outbox = await Outbox.open({
       path,
       log: this.#o.log,
@@ -169,7 +184,7 @@ export class HttpClient {
 export async function registerAgent(
   serverUrl: string,
   enrollmentToken: string,
-  body: { hostname: string; os: string; agent_version: string },
+  body: RegisterRequest,
 ): Promise<RegisterResponse> {
   const url = resolveServerUrl(serverUrl, "/api/agent/register");
   let res: Response;

@@ -26,6 +26,8 @@ export interface UpdateContext {
   http: HttpClient;
   log: Logger;
   setState: (state: AgentState) => void;
+  /** Download progress, 0..1 (the update-status reports; they pace themselves). */
+  reportProgress?: (fraction: number) => void;
   freeSpaceFactor: number;
   signal: AbortSignal;
   /** The running agent's VERSION: a package must be newer. */
