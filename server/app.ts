@@ -16,6 +16,8 @@ import { adminRoutes } from "./routes/admin_routes.ts";
 import { agentRoutes } from "./routes/agent_routes.ts";
 import { auditRoutes } from "./routes/audit_routes.ts";
 import { apiTokenRoutes } from "./routes/api_token_routes.ts";
+import { computerRoutes } from "./routes/computer_routes.ts";
+import { rolloutRoutes } from "./routes/rollout_routes.ts";
 import { authRoutes } from "./routes/auth_routes.ts";
 import { errorRoutes } from "./routes/error_routes.ts";
 import { fleetRoutes } from "./routes/fleet_routes.ts";
@@ -26,6 +28,12 @@ import type { AdminAuth } from "./services/admin_auth.ts";
 import type { AgentAuth } from "./services/agent_auth.ts";
 import type { AgentVersions } from "./services/agent_versions.ts";
 import type { ApiTokens } from "./services/api_tokens.ts";
+import type { ComputerAdmin } from "./services/computer_admin.ts";
+import type { ComputerPolicies } from "./services/computer_policies.ts";
+import type { RolloutEvaluator } from "./services/rollout_evaluator.ts";
+import type { Rollouts } from "./services/rollouts.ts";
+import type { UpdateAttempts } from "./services/update_attempts.ts";
+import type { UpdateOffers } from "./services/update_offers.ts";
 import type { PackageStore } from "./storage/package_store.ts";
 import type { AdminHub } from "./ws/admin_hub.ts";
 import type { AgentHub } from "./ws/agent_hub.ts";
@@ -48,6 +56,12 @@ export interface AppDeps {
   notifier: Notifier;
   versions: AgentVersions;
   packages: PackageStore;
+  policies: ComputerPolicies;
+  computerAdmin: ComputerAdmin;
+  rollouts: Rollouts;
+  evaluator: RolloutEvaluator;
+  attempts: UpdateAttempts;
+  offers: UpdateOffers;
   /** Absent in tests that only call `app.request()`: the WebSocket routes then answer 501. */
   upgradeWebSocket?: WsUpgrade;
   /** Seconds of silence before a socket is pinged (and dropped without a pong); default 30. */
@@ -76,5 +90,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/api/admin", fleetRoutes(deps));
   app.route("/api/admin", adminRoutes(deps));
   app.route("/api/admin/api-tokens", apiTokenRoutes(deps));
+  app.route("/api/admin", computerRoutes(deps));
+  app.route("/api/admin/rollouts", rolloutRoutes(deps));
   return app;
 }

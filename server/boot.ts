@@ -18,6 +18,7 @@ import { PackageStore } from "./storage/package_store.ts";
 import { AdminHub } from "./ws/admin_hub.ts";
 import { AgentHub } from "./ws/agent_hub.ts";
 import { startLiveUpdates } from "./ws/live_updates.ts";
+import { wireRollouts } from "./rollout_wiring.ts";
 import { Notifier } from "./ws/notifier.ts";
 
 export interface RunningServer {
@@ -56,13 +57,25 @@ export async function wireDeps(
   const adminHub = new AdminHub();
   const versions = new AgentVersions(db, packages, notifier);
   const stopLive = startLiveUpdates({ notifier, hub, adminHub, versions, logger });
+  const agentAuth = new AgentAuth(db, enrollmentToken);
+  const rollout = await wireRollouts({
+    config,
+    db,
+    logger,
+    notifier,
+    hub,
+    adminHub,
+    versions,
+    agentAuth,
+  });
   return {
     config,
     db,
     logger,
     adminAuth: new AdminAuth(db, jwtSecret, config.sessionHours),
-    agentAuth: new AgentAuth(db, enrollmentToken),
+    agentAuth,
     apiTokens: new ApiTokens(db),
+    ...rollout.deps,
     enrollmentToken,
     hub,
     adminHub,
@@ -72,6 +85,7 @@ export async function wireDeps(
     upgradeWebSocket: upgrade,
     async stop() {
       stopSweeping();
+      await rollout.stop();
       await stopLive();
       hub.closeAll();
       adminHub.closeAll();

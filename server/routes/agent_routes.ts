@@ -5,6 +5,7 @@ import {
   ErrorReport,
   RegisterRequest,
   SemverString,
+  UpdateStatusReport,
 } from "../../protocol/mod.ts";
 import type { Db } from "../db/db.ts";
 import type { AppEnv } from "../env.ts";
@@ -14,6 +15,8 @@ import type { AgentAuth } from "../services/agent_auth.ts";
 import type { AgentVersions } from "../services/agent_versions.ts";
 import { agentSocket, type WsRouteDeps } from "../ws/agent_ws.ts";
 import { type PackageRouteDeps, packageRoutes } from "./package_routes.ts";
+import type { UpdateAttempts } from "../services/update_attempts.ts";
+import type { UpdateOffers } from "../services/update_offers.ts";
 import { reportComputerError } from "../services/computer_errors.ts";
 import { TokenBucket } from "../services/token_bucket.ts";
 import { announceErrorsChanged } from "../services/fleet_errors.ts";
@@ -26,6 +29,8 @@ export interface AgentRouteDeps extends PackageRouteDeps, WsRouteDeps {
   notifier: Notifier;
   agentAuth: AgentAuth;
   versions: AgentVersions;
+  offers: UpdateOffers;
+  attempts: UpdateAttempts;
 }
 
 export function agentRoutes(deps: AgentRouteDeps): Hono<AppEnv> {
@@ -71,8 +76,14 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<AppEnv> {
         `current_version "${current.slice(0, 100)}" is not a semantic version`,
       );
     }
-    const update = await deps.versions.checkUpdate(current);
+    const update = await deps.offers.checkUpdate(c.get("computerId"), current);
     return update ? c.json(update) : c.body(null, 204);
+  });
+
+  app.post("/update-status", async (c) => {
+    const report = await readJson(c, UpdateStatusReport);
+    await deps.attempts.record(c.get("computerId"), report);
+    return c.body(null, 204);
   });
 
   app.get("/ws", agentSocket(deps));

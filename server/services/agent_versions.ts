@@ -6,7 +6,7 @@
  * SNAPSHOT_TTL_MS old in case a notification was lost while reconnecting.
  */
 import semver from "semver";
-import type { AgentVersionRecord, UpdateInfo } from "../../protocol/mod.ts";
+import type { AgentVersionRecord } from "../../protocol/mod.ts";
 import {
   type AgentVersionRow,
   insertAgentVersion,
@@ -93,6 +93,19 @@ export class AgentVersions {
     return (await this.#load()).latestStable;
   }
 
+  /** The highest stable version not above `ceiling` (null: no ceiling), or null. */
+  async latestStableAtMost(ceiling: string | null): Promise<AgentVersionRow | null> {
+    const snapshot = await this.#load();
+    if (ceiling === null) return snapshot.latestStable;
+    return snapshot.sorted.find((row) => row.is_stable && semver.lte(row.version, ceiling)) ??
+      null;
+  }
+
+  /** The version with this id, or null. */
+  async findById(id: string): Promise<AgentVersionRow | null> {
+    return (await this.#load()).sorted.find((row) => row.id === id) ?? null;
+  }
+
   /** The version whose package has this file name, or null. */
   async findByFileName(fileName: string): Promise<AgentVersionRow | null> {
     return (await this.#load()).byFileName.get(fileName) ?? null;
@@ -101,18 +114,6 @@ export class AgentVersions {
   /** True when a version with the same precedence exists (`1.0.0+a` equals `1.0.0+b`). */
   async exists(version: string): Promise<boolean> {
     return (await this.#load()).sorted.some((row) => semver.eq(row.version, version));
-  }
-
-  /** What an agent on `current` (null: unknown) should install, or null when it is up to date. */
-  async checkUpdate(current: string | null): Promise<UpdateInfo | null> {
-    const latest = await this.latestStable();
-    if (!latest || (current !== null && !semver.gt(latest.version, current))) return null;
-    return {
-      version: latest.version,
-      download_url: latest.download_url,
-      checksum_sha256: latest.checksum_sha256,
-      file_size: latest.file_size,
-    };
   }
 
   /**

@@ -49,6 +49,7 @@ export function startLiveUpdates(
       adminHub.broadcast({ event: ERRORS_CHANGED, payload });
       return;
     }
+    if (event.type !== "versions_changed") return; // the others have their own subscribers
     deps.versions.invalidate();
     adminHub.broadcast({ event: VERSIONS_CHANGED, payload: {} });
     if (event.new_stable_version) {

@@ -19,7 +19,16 @@ export type HangarEvent =
   /** An error was reported or resolved (`computer_id` null: several computers at once). */
   | { type: "errors_changed"; computer_id: string | null }
   /** An instance's agents that are connected (`online`) or that just left (`offline`). */
-  | { type: "presence"; instance: string; online: string[]; offline: string[] };
+  | { type: "presence"; instance: string; online: string[]; offline: string[] }
+  /** An admin changed a computer's settings, or deleted it (its token stops working). */
+  | { type: "computer_changed"; computer_id: string; agent_id: string; deleted: boolean }
+  /** The enrollment token was rotated: every instance reloads it. */
+  | { type: "enrollment_token_changed" }
+  /**
+   * A rollout changed. `notify_after_stage`: tell the connected agents that are in
+   * the cohort now but were not after that stage (-1: the whole cohort); null: tell no one.
+   */
+  | { type: "rollout_changed"; rollout_id: string; notify_after_stage: number | null };
 
 function isHangarEvent(value: unknown): value is HangarEvent {
   if (typeof value !== "object" || value === null) return false;
@@ -29,6 +38,15 @@ function isHangarEvent(value: unknown): value is HangarEvent {
   }
   if (event.type === "versions_changed") {
     return event.new_stable_version === null || typeof event.new_stable_version === "string";
+  }
+  if (event.type === "computer_changed") {
+    return typeof event.computer_id === "string" && typeof event.agent_id === "string" &&
+      typeof event.deleted === "boolean";
+  }
+  if (event.type === "enrollment_token_changed") return true;
+  if (event.type === "rollout_changed") {
+    return typeof event.rollout_id === "string" &&
+      (event.notify_after_stage === null || typeof event.notify_after_stage === "number");
   }
   return event.type === "presence" && typeof event.instance === "string" &&
     Array.isArray(event.online) && Array.isArray(event.offline);
