@@ -361,6 +361,69 @@ async function checkUpgrade(t: Deno.TestContext, server: TestServer, data: Relea
       assert.equal(revoked.status, 401);
     },
   );
+
+  await t.step(
+    "migrations 0010–0012: groups, pins, attempts and rollouts work on old rows",
+    async () => {
+      const computers = await adminFetch<ComputerSummary[]>(server, "/computers");
+      for (const c of computers.filter((c) => c.hostname.startsWith("legacy-"))) {
+        assert.deepEqual(
+          [c.group, c.pinned_version, c.updates_paused, c.download_limit_kbps],
+          ["default", null, false, null],
+        );
+      }
+      const [pc0, pc1, pc2] = data.computers;
+      const versionId = async (version: string) =>
+        (await adminFetch<AgentVersionRecord[]>(server, "/agents/versions"))
+          .find((v) => v.version === version)?.id;
+      const json = (method: string, body: unknown): RequestInit => ({
+        method,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      await adminFetch(server, `/computers/${pc2.id}`, json("PATCH", { group: "canary" }));
+      const attempt = crypto.randomUUID();
+      const status = await agentFetch(
+        server,
+        pc1,
+        "/api/agent/update-status",
+        json("POST", {
+          attempt_id: attempt,
+          from_version: "0.9.0",
+          to_version: "1.0.0",
+          state: "downloading",
+          progress: 0.5,
+        }),
+      );
+      await status.body?.cancel();
+      assert.equal(status.status, 204);
+      const attempts = await adminFetch<{ attempt_id: string }[]>(
+        server,
+        `/computers/${pc1.id}/updates`,
+      );
+      assert.deepEqual(attempts.map((a) => a.attempt_id), [attempt]);
+      const rollout = await adminFetch<{ id: string; counts: { cohort: number } }>(
+        server,
+        "/rollouts",
+        json("POST", {
+          version_id: await versionId("1.2.0+build.7"),
+          stages: [{ groups: ["canary"] }],
+        }),
+      );
+      assert.equal(rollout.counts.cohort, 1);
+      const offered = async (computer: LegacyComputer) => {
+        const res = await agentFetch(
+          server,
+          computer,
+          "/api/agent/check_update?current_version=0.9.0",
+        );
+        return (await res.json()).version;
+      };
+      assert.equal(await offered(pc2), "1.2.0+build.7");
+      assert.equal(await offered(pc0), "1.0.0");
+      await adminFetch(server, `/rollouts/${rollout.id}/cancel`, { method: "POST" });
+    },
+  );
 }
 
 Deno.test("upgrade: a release 1.0 embedded database migrates and keeps its data", async (t) => {

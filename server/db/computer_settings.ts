@@ -47,13 +47,16 @@ export async function updateComputerSettings(
   return rows.length === 1;
 }
 
-/** Deletes a computer (its attempts go with it); returns its agent id, or null when unknown. */
-export async function deleteComputer(db: Queryable, id: string): Promise<string | null> {
-  const rows = await db.query<{ agent_id: string }>(
-    "DELETE FROM computers WHERE id::text = $1 RETURNING agent_id",
+/** Deletes a computer (its attempts go with it); returns its agent id and hostname, or null. */
+export async function deleteComputer(
+  db: Queryable,
+  id: string,
+): Promise<{ agent_id: string; hostname: string } | null> {
+  const rows = await db.query<{ agent_id: string; hostname: string }>(
+    "DELETE FROM computers WHERE id::text = $1 RETURNING agent_id, hostname",
     [id],
   );
-  return rows[0]?.agent_id ?? null;
+  return rows[0] ?? null;
 }
 
 export async function findComputerPolicy(

@@ -3,11 +3,12 @@
  * deletion, its update attempts, and the enrollment token's rotation.
  */
 import { Hono } from "hono";
-import { ComputerPatch } from "../../protocol/mod.ts";
+import { AUDIT_ACTIONS, ComputerPatch } from "../../protocol/mod.ts";
 import type { AppEnv } from "../env.ts";
-import type { Logger } from "../log.ts";
+import type { Db } from "../db/db.ts";
 import type { ComputerAdmin } from "../services/computer_admin.ts";
 import type { UpdateAttempts } from "../services/update_attempts.ts";
+import { auditActor, recordAudit } from "../services/audit.ts";
 import { readJson } from "../validate.ts";
 import type { AgentHub } from "../ws/agent_hub.ts";
 import { toComputerSummary } from "./admin_routes.ts";
@@ -16,7 +17,7 @@ export interface ComputerRouteDeps {
   computerAdmin: ComputerAdmin;
   attempts: UpdateAttempts;
   hub: AgentHub;
-  logger: Logger;
+  db: Db;
 }
 
 export function computerRoutes(deps: ComputerRouteDeps): Hono<AppEnv> {
@@ -25,19 +26,25 @@ export function computerRoutes(deps: ComputerRouteDeps): Hono<AppEnv> {
   app.patch("/computers/:id", async (c) => {
     const patch = await readJson(c, ComputerPatch);
     const row = await deps.computerAdmin.update(c.req.param("id"), patch);
-    deps.logger.info("computer settings changed", {
-      computer_id: row.id,
-      ...patch,
-      actor: c.get("admin").username,
+    await recordAudit(deps.db, {
+      actor: auditActor(c),
+      action: AUDIT_ACTIONS.computerUpdate,
+      target_type: "computer",
+      target_id: row.id,
+      details: { hostname: row.hostname, ...patch },
     });
     return c.json(toComputerSummary(row, deps.hub.isOnline(row.id)));
   });
 
   app.delete("/computers/:id", async (c) => {
-    await deps.computerAdmin.remove(c.req.param("id"));
-    deps.logger.info("computer deleted", {
-      computer_id: c.req.param("id"),
-      actor: c.get("admin").username,
+    const id = c.req.param("id");
+    const removed = await deps.computerAdmin.remove(id);
+    await recordAudit(deps.db, {
+      actor: auditActor(c),
+      action: AUDIT_ACTIONS.computerDelete,
+      target_type: "computer",
+      target_id: id,
+      details: removed,
     });
     return c.body(null, 204);
   });
@@ -48,7 +55,10 @@ export function computerRoutes(deps: ComputerRouteDeps): Hono<AppEnv> {
 
   app.post("/enrollment-token/rotate", async (c) => {
     const token = await deps.computerAdmin.rotateEnrollmentToken();
-    deps.logger.info("enrollment token rotated", { actor: c.get("admin").username });
+    await recordAudit(deps.db, {
+      actor: auditActor(c),
+      action: AUDIT_ACTIONS.enrollmentTokenRotate,
+    });
     return c.json({ enrollment_token: token });
   });
 

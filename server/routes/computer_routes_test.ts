@@ -119,7 +119,7 @@ for (const { adapter, ignore, label } of TEST_ADAPTERS) {
       });
 
       await t.step("unknown computers: 404", async () => {
-        for (const id of [crypto.randomUUID(), "not-a-uuid", "%00"]) {
+        for (const id of [crypto.randomUUID(), "not-a-uuid"]) {
           await expectError(await patch(app, id, { group: "x" }), 404, "not_found");
           const del = await app.app.request(`/api/admin/computers/${id}`, {
             method: "DELETE",

@@ -4,6 +4,7 @@ import { CreateRolloutRequest } from "../../protocol/mod.ts";
 import type { AppEnv } from "../env.ts";
 import { HttpError } from "../errors.ts";
 import type { RolloutAction, Rollouts } from "../services/rollouts.ts";
+import { auditActor } from "../services/audit.ts";
 import { readJson } from "../validate.ts";
 
 const ACTIONS: readonly RolloutAction[] = ["pause", "resume", "advance", "cancel"];
@@ -13,7 +14,7 @@ export function rolloutRoutes(deps: { rollouts: Rollouts }): Hono<AppEnv> {
 
   app.post("/", async (c) => {
     const body = await readJson(c, CreateRolloutRequest);
-    return c.json(await deps.rollouts.create(body, c.get("admin").username), 201);
+    return c.json(await deps.rollouts.create(body, auditActor(c)), 201);
   });
 
   app.get("/", async (c) => c.json(await deps.rollouts.list()));
@@ -29,7 +30,7 @@ export function rolloutRoutes(deps: { rollouts: Rollouts }): Hono<AppEnv> {
         `No rollout action "${action.slice(0, 50)}" (use ${ACTIONS.join(", ")})`,
       );
     }
-    return c.json(await deps.rollouts.act(c.req.param("id"), action, c.get("admin").username));
+    return c.json(await deps.rollouts.act(c.req.param("id"), action, auditActor(c)));
   });
 
   return app;

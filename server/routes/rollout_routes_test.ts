@@ -166,6 +166,13 @@ for (const { adapter, ignore, label } of TEST_ADAPTERS) {
         for (const agent of agents) assert.equal(await offered(app, agent), "1.1.0");
         await refused(post(app, `/${rollout.id}/advance`), 409, "conflict");
         await refused(post(app, `/${rollout.id}/pause`), 409, "conflict");
+        const audit = await app.app.request("/api/admin/audit?action=rollout.halt", {
+          headers: app.adminHeaders,
+        });
+        const entries = await audit.json();
+        assert.equal(entries.length, 1);
+        assert.equal(entries[0].actor, "system");
+        assert.equal(entries[0].target_id, rollout.id);
       });
 
       await t.step("resume lifts the halt: earlier failures no longer count", async () => {

@@ -47,10 +47,12 @@ export class ComputerAdmin {
     return row;
   }
 
-  async remove(id: string): Promise<void> {
+  /** Deletes a computer everywhere; returns what the audit log keeps of it. */
+  async remove(id: string): Promise<{ agent_id: string; hostname: string }> {
     if (!isUuid(id)) throw notFound(id);
-    const agentId = await deleteComputer(this.deps.db, id);
-    if (agentId === null) throw notFound(id);
+    const removed = await deleteComputer(this.deps.db, id);
+    if (removed === null) throw notFound(id);
+    const agentId = removed.agent_id;
     const event: HangarEvent = {
       type: "computer_changed",
       computer_id: id,
@@ -59,6 +61,7 @@ export class ComputerAdmin {
     };
     this.apply(event); // here at once; the other instances as soon as they hear it
     await this.#publish(event);
+    return removed;
   }
 
   async rotateEnrollmentToken(): Promise<string> {

@@ -6,6 +6,7 @@
  * `FOR UPDATE SKIP LOCKED`, so of several instances evaluating at once one
  * acts and the others skip; the stage's age comes from the database's clock.
  */
+import { AUDIT_ACTIONS } from "../../protocol/mod.ts";
 import type { Db } from "../db/db.ts";
 import {
   countComputersOnVersion,
@@ -127,7 +128,7 @@ export class RolloutEvaluator {
     };
     if (outcome.kind === "halted") {
       this.logger.warn("rollout halted", { ...fields, halt_reason: outcome.reason });
-      await this.rollouts.recordSystem("rollout.halt", row.id, {
+      await this.rollouts.recordSystem(AUDIT_ACTIONS.rolloutHalt, row.id, {
         ...fields,
         halt_reason: outcome.reason,
       });
@@ -135,7 +136,7 @@ export class RolloutEvaluator {
     } else {
       this.logger.info(`rollout ${outcome.kind}`, fields);
       await this.rollouts.recordSystem(
-        outcome.kind === "completed" ? "rollout.complete" : "rollout.advance",
+        outcome.kind === "completed" ? AUDIT_ACTIONS.rolloutComplete : AUDIT_ACTIONS.rolloutAdvance,
         row.id,
         fields,
       );

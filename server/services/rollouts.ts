@@ -6,11 +6,14 @@
  * check_update decides cohort membership without a query.
  */
 import semver from "semver";
-import type {
-  CreateRolloutRequest,
-  Rollout,
-  RolloutCounts,
-  RolloutStatus,
+import {
+  AUDIT_ACTIONS,
+  type AuditAction,
+  type CreateRolloutRequest,
+  type Rollout,
+  type RolloutCounts,
+  type RolloutStatus,
+  SYSTEM_ACTOR,
 } from "../../protocol/mod.ts";
 import { type AgentVersionRow, setAgentVersionStable } from "../db/agent_versions.ts";
 import { listComputerPolicies } from "../db/computer_settings.ts";
@@ -29,12 +32,20 @@ import { isUuid } from "../validate.ts";
 import type { Logger } from "../log.ts";
 import type { Notifier } from "../ws/notifier.ts";
 import type { AgentVersions } from "./agent_versions.ts";
+import { recordAudit } from "./audit.ts";
 import { type Cohort, cohortAt, inCohort, mayReceive, type StageSpec } from "./rollout_cohort.ts";
 
 export const DEFAULT_MAX_FAILURES = 3;
 export const DEFAULT_MAX_FAILURE_RATE = 0.1;
 
 export type RolloutAction = "pause" | "resume" | "advance" | "cancel";
+
+const ACTION_AUDIT: Record<RolloutAction, AuditAction> = {
+  pause: AUDIT_ACTIONS.rolloutPause,
+  resume: AUDIT_ACTIONS.rolloutResume,
+  advance: AUDIT_ACTIONS.rolloutAdvance,
+  cancel: AUDIT_ACTIONS.rolloutCancel,
+};
 
 /** The statuses each admin action is allowed from (DESIGN.md). */
 const ALLOWED_FROM: Record<RolloutAction, readonly RolloutStatus[]> = {
@@ -54,20 +65,11 @@ export interface ActiveRollout {
   stageIndex: number;
 }
 
-/** Something that records admin and system actions (the audit log), when wired. */
-export type RecordAction = (
-  actor: string,
-  action: string,
-  rolloutId: string,
-  details: Record<string, unknown>,
-) => Promise<void>;
-
 export interface RolloutsDeps {
   db: Db;
   versions: AgentVersions;
   notifier: Notifier;
   logger: Logger;
-  audit?: RecordAction;
 }
 
 export class Rollouts {
@@ -140,7 +142,7 @@ export class Rollouts {
       );
     }
     this.deps.logger.info("rollout created", { rollout_id: id, version: version.version, actor });
-    await this.#record(actor, "rollout.create", id, {
+    await this.#record(actor, AUDIT_ACTIONS.rolloutCreate, id, {
       version: version.version,
       stages: input.stages,
     });
@@ -174,7 +176,10 @@ export class Rollouts {
       return { notifyAfter: action === "resume" ? -1 : null, completed: false, row };
     });
     this.deps.logger.info(`rollout ${action}`, { rollout_id: id, actor });
-    await this.#record(actor, `rollout.${action}`, id, { stage_index: outcome.row.stage_index });
+    await this.#record(actor, ACTION_AUDIT[action], id, {
+      stage_index: outcome.row.stage_index,
+      ...(outcome.completed ? { completed: true } : {}),
+    });
     await this.afterChange(outcome);
     return await this.get(id);
   }
@@ -284,18 +289,28 @@ export class Rollouts {
     };
   }
 
-  async #record(actor: string, action: string, id: string, details: Record<string, unknown>) {
-    if (!this.deps.audit) return;
+  async #record(
+    actor: string,
+    action: AuditAction,
+    id: string,
+    details: Record<string, unknown>,
+  ) {
     try {
-      await this.deps.audit(actor, action, id, details);
+      await recordAudit(this.deps.db, {
+        actor,
+        action,
+        target_type: "rollout",
+        target_id: id,
+        details,
+      });
     } catch (error) {
       this.deps.logger.error("could not record an audit entry", { action, error: String(error) });
     }
   }
 
   /** Records an automatic step (actor `system`). */
-  recordSystem(action: string, id: string, details: Record<string, unknown>): Promise<void> {
-    return this.#record("system", action, id, details);
+  recordSystem(action: AuditAction, id: string, details: Record<string, unknown>): Promise<void> {
+    return this.#record(SYSTEM_ACTOR, action, id, details);
   }
 }
 
