@@ -164,6 +164,8 @@ export async function downloadToFile(
         started_at: meta.started_at,
       };
       log.error("Download gave up", details);
+      // The bytes stay for the next try, which gets a deadline of its own.
+      await writeJsonAtomic(metaPath, { ...meta, started_at: new Date().toISOString() });
       throw new DownloadGaveUpError(
         `download gave up: ${decision.reason}${error ? ` (last error: ${error.message})` : ""}`,
         details,

@@ -124,6 +124,9 @@ Deno.test("download gives up after the zero-progress attempts, with bytes and at
       assert.equal(error.details.attempts, 3);
       assert.equal(error.details.received_bytes, 0);
       assert.match(String(error.details.reason), /3 attempts in a row received nothing/);
+      // The next try gets a deadline of its own.
+      const meta = JSON.parse(await Deno.readTextFile(join(dir, "p.zip.part.json")));
+      assert.ok(Date.parse(meta.started_at) > Date.parse(String(error.details.started_at)) - 1);
     });
   } finally {
     await server.shutdown();
