@@ -133,6 +133,7 @@ export async function downloadToFile(
       const done = await transfer(ctx, have);
       if (done === "done") break;
       if (done === "more") {
+        received += ctx.lastGot;
         state.progressed();
         continue;
       }
