@@ -15,7 +15,7 @@
  * A server that ignores Range gets its reply's reads paced instead.
  */
 import type { Logger } from "../log.ts";
-import { readTextIfExists, writeJsonAtomic } from "../atomic_file.ts";
+import { writeJsonAtomic } from "../atomic_file.ts";
 import { retryAfterMs, sleep } from "../backoff.ts";
 import {
   type AttemptOutcome,
@@ -25,6 +25,7 @@ import {
 } from "./download_policy.ts";
 import { HttpClientError, statusError } from "./http_error.ts";
 import { Pacer } from "./pacer.ts";
+import { fileSize, openPart, type PartMeta } from "./part_file.ts";
 
 export interface DownloadOptions {
   /** The size the file must have (the update's `file_size`). */
@@ -55,15 +56,6 @@ export class DownloadGaveUpError extends HttpClientError {
     super("gave_up", message, undefined, undefined, options);
     this.name = "DownloadGaveUpError";
   }
-}
-
-/** What `<save>.part.json` records about the part file beside it. */
-interface PartMeta {
-  url: string;
-  identity: string | null;
-  size: number | null;
-  etag: string | null;
-  started_at: string;
 }
 
 interface Transfer {
@@ -193,52 +185,6 @@ export async function downloadToFile(
   await Deno.rename(partPath, savePath);
   await Deno.remove(metaPath).catch(() => {});
   return { bytes, resumes: ctx.resumes, attempts: state.attempts + 1 };
-}
-
-/**
- * Keeps a part file left by an earlier run when it belongs to the same file
- * (same URL, identity and size); otherwise starts over. Returns the record.
- */
-async function openPart(
-  partPath: string,
-  metaPath: string,
-  url: URL,
-  o: DownloadOptions,
-  log: Logger,
-): Promise<PartMeta> {
-  const fresh: PartMeta = {
-    url: url.href,
-    identity: o.identity ?? null,
-    size: o.expectedSize ?? null,
-    etag: null,
-    started_at: new Date().toISOString(),
-  };
-  let old: PartMeta | null = null;
-  try {
-    old = JSON.parse(await readTextIfExists(metaPath) ?? "null");
-  } catch {
-    old = null; // torn by a crash: the part cannot be trusted
-  }
-  const have = await fileSize(partPath);
-  const same = old !== null && old.url === fresh.url && old.identity === fresh.identity &&
-    old.size === fresh.size && typeof old.started_at === "string" &&
-    !Number.isNaN(Date.parse(old.started_at));
-  if (same && old) {
-    if (have > 0) {
-      log.info("Found a partial download; resuming it", {
-        path: partPath,
-        have_bytes: have,
-        started_at: old.started_at,
-      });
-    }
-    return old;
-  }
-  if (have > 0) {
-    log.warn("Partial download belongs to another file; starting over", { path: partPath });
-    await Deno.remove(partPath);
-  }
-  await writeJsonAtomic(metaPath, fresh);
-  return fresh;
 }
 
 /** One request, appending to the part file from byte `have`. */
@@ -423,13 +369,4 @@ async function writeBody(
 /** An eighth of a second's bytes, at least 16 KiB: 8 requests a second at most. */
 function sliceBytes(bytesPerSecond: number): number {
   return Math.max(16 * 1024, Math.floor(bytesPerSecond / 8));
-}
-
-async function fileSize(path: string): Promise<number> {
-  try {
-    return (await Deno.stat(path)).size;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return 0;
-    throw error;
-  }
 }
