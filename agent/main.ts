@@ -4,6 +4,7 @@
  *   agent enroll --server URL --token T [--group NAME] [--install-dir D] [--force]
  *                                                        register, write the config
  *   agent supervise [--install-dir D]                    run the agent, restart it when it exits
+ *   agent install|uninstall|status ...                   the agent as a service (service_cli.ts)
  *   agent --version                                      print the version
  * The install dir defaults to the folder of the executable (of `agent.js` for
  * a portable package). Exit codes: 0 ok, 1 failure, 2 usage, 3 another agent runs.
@@ -15,11 +16,14 @@ import { VERSION } from "./version.ts";
 import { runAgent } from "./run.ts";
 import { enroll } from "./enroll.ts";
 import { runSupervise } from "./supervisor/run_supervise.ts";
+import { SERVICE_COMMANDS, serviceMain } from "./service/service_cli.ts";
 
 const USAGE = `Usage:
   agent run [--install-dir DIR]
   agent enroll --server URL --token TOKEN [--group NAME] [--install-dir DIR] [--force]
   agent supervise [--install-dir DIR]
+  agent install --server URL --token TOKEN [--group G] [--dir DIR]
+  agent uninstall [--dir DIR] | agent status [--dir DIR]
   agent --version`;
 
 function defaultInstallDir(): string {
@@ -29,6 +33,7 @@ function defaultInstallDir(): string {
 
 /** The exit code, or null while `run` goes on (it exits through its own shutdown). */
 async function main(argv: string[]): Promise<number | null> {
+  if (SERVICE_COMMANDS.has(argv[0])) return await serviceMain(argv, defaultInstallDir());
   let parsed;
   try {
     parsed = parseArgs({

@@ -1,0 +1,214 @@
+/**
+ * `agent install`, `agent uninstall`, `agent status`: the agent as a service.
+ * Install, as a short orchestrator of numbered steps:
+ *   1 copy the running package into the install folder
+ *   2 enroll (config written 0600 / locked down with icacls)
+ *   3 register to start at boot and restart after a crash
+ *   4 start it
+ * Linux registers a systemd unit; Windows a Task Scheduler task that runs
+ * `agent supervise` as SYSTEM (docs/agent.md says why). Every command goes
+ * through `deps.run`, so tests check the exact lists without touching the
+ * machine's services.
+ */
+import { join } from "node:path";
+import {
+  launcherPath,
+  MANIFEST_NAME,
+  PORTABLE_PLATFORM,
+  SIGNATURE_NAME,
+} from "../../protocol/mod.ts";
+import { ConfigManager } from "../config.ts";
+import { enroll } from "../enroll.ts";
+import { readInstalledManifest } from "../installed_agent.ts";
+import { isProcessAlive } from "../lock.ts";
+import { readSuperviseState } from "../../updater/supervisor/supervise_control.ts";
+import { UNIT_DIR, UNIT_NAME, unitFile } from "./systemd_unit.ts";
+import {
+  createTaskCommand,
+  deleteTaskCommand,
+  endTaskCommand,
+  queryTaskCommand,
+  runTaskCommand,
+  taskXml,
+  type WindowsCommand,
+} from "./windows.ts";
+
+export type ServicePlatform = "linux" | "windows";
+
+export interface ServiceDeps {
+  platform: ServicePlatform;
+  /** Runs one command; returns its exit code and output. */
+  run: (command: WindowsCommand) => Promise<{ code: number; output: string }>;
+  /** Where the systemd unit goes (default /etc/systemd/system). */
+  unitDir?: string;
+  log: (line: string) => void;
+}
+
+/** Where an install goes by default: `%ProgramFiles%\Hangar Agent`, `/opt/hangar-agent`. */
+export function defaultServiceDir(platform: ServicePlatform): string {
+  if (platform === "windows") {
+    return join(Deno.env.get("ProgramFiles") ?? "C:\\Program Files", "Hangar Agent");
+  }
+  return "/opt/hangar-agent";
+}
+
+/** The files of the package installed in `dir`: its manifest, signature and listed files. */
+async function packageFiles(
+  dir: string,
+): Promise<{ files: string[]; agent: string; portable: boolean }> {
+  const manifest = await readInstalledManifest(dir);
+  if (!manifest) throw new Error(`No readable ${MANIFEST_NAME} beside the running agent in ${dir}`);
+  const files = [MANIFEST_NAME, ...manifest.files.map((f) => f.path)];
+  if (await Deno.stat(join(dir, SIGNATURE_NAME)).then(() => true, () => false)) {
+    files.push(SIGNATURE_NAME);
+  }
+  return {
+    files,
+    agent: launcherPath(manifest, manifest.agent),
+    portable: manifest.platform === PORTABLE_PLATFORM,
+  };
+}
+
+async function must(deps: ServiceDeps, command: WindowsCommand): Promise<string> {
+  const { code, output } = await deps.run(command);
+  if (code !== 0) {
+    throw new Error(
+      `${command.program} ${command.args.join(" ")} failed (exit ${code}): ${output.trim()}`,
+    );
+  }
+  return output;
+}
+
+export interface InstallOptions {
+  /** The folder of the running package, copied from. */
+  sourceDir: string;
+  installDir: string;
+  server: string;
+  token: string;
+  group?: string;
+}
+
+export async function installService(options: InstallOptions, deps: ServiceDeps): Promise<number> {
+  const { installDir } = options;
+  const step = (n: number, text: string) => deps.log(`Step ${n}/4 ${text}`);
+  step(1, `copy ${options.sourceDir} -> ${installDir}`);
+  const pkg = await packageFiles(options.sourceDir);
+  if (options.sourceDir !== installDir) {
+    for (const file of pkg.files) {
+      const to = join(installDir, ...file.split("/"));
+      await Deno.mkdir(join(to, ".."), { recursive: true });
+      await Deno.copyFile(join(options.sourceDir, ...file.split("/")), to);
+    }
+    if (deps.platform !== "windows") await Deno.chmod(join(installDir, pkg.agent), 0o755);
+  }
+  step(2, `enroll with ${options.server}`);
+  const already = await ConfigManager.load(installDir).then(() => true, () => false);
+  if (already) {
+    deps.log(`Already enrolled (${join(installDir, "config", "config.json")}); keeping it`);
+  } else {
+    const code = await enroll(installDir, options.server, options.token, false);
+    if (code !== 0) return code;
+  }
+  if (options.group) {
+    const config = await ConfigManager.load(installDir);
+    await config.set("group", options.group);
+  }
+  const agent = join(installDir, ...pkg.agent.split("/"));
+  if (deps.platform === "linux") {
+    const unitPath = join(deps.unitDir ?? UNIT_DIR, UNIT_NAME);
+    step(3, `systemd unit ${unitPath} (Restart=always)`);
+    // A portable package runs on the Deno that ran this install; systemd's PATH may not have one.
+    const env = pkg.portable ? { HANGAR_DENO: Deno.execPath() } : undefined;
+    await Deno.writeTextFile(unitPath, unitFile({ installDir, agent, env }));
+    await must(deps, { program: "systemctl", args: ["daemon-reload"] });
+    step(4, `systemctl enable --now ${UNIT_NAME}`);
+    await must(deps, { program: "systemctl", args: ["enable", "--now", UNIT_NAME] });
+  } else {
+    const xmlPath = join(installDir, "hangar-agent-task.xml");
+    step(3, `scheduled task "Hangar Agent" from ${xmlPath} (SYSTEM, at boot)`);
+    const xml = taskXml({
+      command: agent,
+      args: ["supervise", "--install-dir", installDir],
+      workingDir: installDir,
+    });
+    // Task Scheduler reads the XML as UTF-16 (its declaration says so): little-endian with a BOM.
+    const utf16 = new Uint8Array(2 + xml.length * 2);
+    const view = new DataView(utf16.buffer);
+    view.setUint16(0, 0xfeff, true);
+    for (let i = 0; i < xml.length; i++) view.setUint16(2 + i * 2, xml.charCodeAt(i), true);
+    await Deno.writeFile(xmlPath, utf16);
+    await must(deps, createTaskCommand(xmlPath));
+    step(4, "schtasks /Run");
+    await must(deps, runTaskCommand());
+  }
+  deps.log(`Installed in ${installDir}`);
+  return 0;
+}
+
+export async function uninstallService(installDir: string, deps: ServiceDeps): Promise<number> {
+  if (deps.platform === "linux") {
+    const unitPath = join(deps.unitDir ?? UNIT_DIR, UNIT_NAME);
+    deps.log(`Step 1/3 systemctl disable --now ${UNIT_NAME}`);
+    await deps.run({ program: "systemctl", args: ["disable", "--now", UNIT_NAME] });
+    deps.log(`Step 2/3 remove ${unitPath}`);
+    await Deno.remove(unitPath).catch(() => {});
+    await deps.run({ program: "systemctl", args: ["daemon-reload"] });
+  } else {
+    deps.log("Step 1/3 end and delete the scheduled task");
+    const state = await readSuperviseState(installDir);
+    await deps.run(endTaskCommand());
+    await deps.run(deleteTaskCommand());
+    // Ending the task ends the supervisor; the agent it started is stopped by its PID.
+    if (state?.agent_pid) {
+      await deps.run({ program: "taskkill", args: ["/PID", String(state.agent_pid), "/T", "/F"] });
+    }
+  }
+  deps.log(`Step 3/3 remove ${installDir}`);
+  await Deno.remove(installDir, { recursive: true }).catch((e) => {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  });
+  deps.log("Uninstalled (the computer stays listed on the server until an admin deletes it)");
+  return 0;
+}
+
+/** What `agent status` prints: installed, running, version, server. */
+export async function serviceStatus(installDir: string, deps: ServiceDeps): Promise<string[]> {
+  const manifest = await readInstalledManifest(installDir);
+  const config = await ConfigManager.load(installDir).catch(() => null);
+  const lines = [
+    `install dir: ${installDir}`,
+    `installed:   ${manifest ? `version ${manifest.version} (${manifest.platform})` : "no"}`,
+    `server:      ${config ? config.get("server_url") : "(not enrolled)"}`,
+    `agent id:    ${config ? config.get("agent_id") : "-"}`,
+  ];
+  if (deps.platform === "linux") {
+    const active =
+      (await deps.run({ program: "systemctl", args: ["is-active", UNIT_NAME] })).output;
+    const enabled = (await deps.run({ program: "systemctl", args: ["is-enabled", UNIT_NAME] }))
+      .output;
+    lines.push(
+      `service:     ${UNIT_NAME} ${active.trim() || "unknown"}, ${enabled.trim() || "unknown"}`,
+    );
+  } else {
+    const query = await deps.run(queryTaskCommand());
+    const status = /^Status:\s*(.+)$/m.exec(query.output)?.[1]?.trim();
+    lines.push(
+      `service:     scheduled task "Hangar Agent" ${
+        query.code === 0 ? status ?? "registered" : "not registered"
+      }`,
+    );
+  }
+  const health = await Deno.readTextFile(join(installDir, "agent_health.json")).then(
+    (t) => JSON.parse(t) as { version: string; pid: number; server_reached_at?: string },
+    () => null,
+  );
+  const running = health && isProcessAlive(health.pid);
+  lines.push(
+    running
+      ? `running:     version ${health.version}, pid ${health.pid}, server ${
+        health.server_reached_at ? "reached" : "not reached yet"
+      }`
+      : "running:     no",
+  );
+  return lines;
+}

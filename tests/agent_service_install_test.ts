@@ -1,0 +1,158 @@
+/**
+ * `agent install` / `status` / `uninstall` against a real server process,
+ * with the service manager's commands recorded instead of run (no real
+ * systemd service or scheduled task is created on this machine): the package
+ * is copied into a folder whose name has a space, enrolled (config 0600), the
+ * systemd unit or the Task Scheduler XML is written with the exact content,
+ * and the exact command lists go to systemctl / schtasks.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  installService,
+  type ServiceDeps,
+  serviceStatus,
+  uninstallService,
+} from "../agent/service/install.ts";
+import type { WindowsCommand } from "../agent/service/windows.ts";
+import { buildPackage } from "../tools/release/build_package.ts";
+import { extractZip } from "../tools/release/zip.ts";
+import { listComputers, startServer } from "./helpers/server_process.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+function recorder(platform: "linux" | "windows", unitDir: string) {
+  const ran: WindowsCommand[] = [];
+  const lines: string[] = [];
+  const deps: ServiceDeps = {
+    platform,
+    unitDir,
+    log: (l) => lines.push(l),
+    run: (command) => {
+      ran.push(command);
+      const output = command.args[0] === "is-active"
+        ? "active\n"
+        : command.args[0] === "is-enabled"
+        ? "enabled\n"
+        : "";
+      return Promise.resolve({ code: 0, output });
+    },
+  };
+  return { ran, lines, deps };
+}
+
+Deno.test({
+  name:
+    "agent install registers a service with exact definitions, status reports it, uninstall removes it",
+  ignore: Deno.build.os !== "linux",
+  async fn(t) {
+    const work = await Deno.makeTempDir({ prefix: "hangar-service-" });
+    const server = await startServer();
+    try {
+      const built = await buildPackage({
+        root: ROOT,
+        version: "1.4.0",
+        target: "portable",
+        outDir: join(work, "dist"),
+      });
+      const source = join(work, "downloaded");
+      await extractZip(built.zipPath, source);
+
+      await t.step("Linux: systemd unit, daemon-reload, enable --now", async () => {
+        const installDir = join(work, "hangar agent");
+        const { ran, lines, deps } = recorder("linux", work);
+        const code = await installService({
+          sourceDir: source,
+          installDir,
+          server: server.url,
+          token: server.enrollmentToken,
+          group: "pilot",
+        }, deps);
+        assert.equal(code, 0, lines.join("\n"));
+        assert.deepEqual(lines.filter((l) => l.startsWith("Step")).map((l) => l.slice(0, 8)), [
+          "Step 1/4",
+          "Step 2/4",
+          "Step 3/4",
+          "Step 4/4",
+        ]);
+        for (const file of built.manifest.files) {
+          assert.ok((await Deno.stat(join(installDir, file.path))).isFile, file.path);
+        }
+        const config = JSON.parse(
+          await Deno.readTextFile(join(installDir, "config", "config.json")),
+        );
+        assert.equal(config.group, "pilot");
+        assert.equal(
+          (await Deno.stat(join(installDir, "config", "config.json"))).mode! & 0o777,
+          0o600,
+        );
+        assert.ok((await listComputers(server)).some((c) => c.agent_id === config.agent_id));
+        const unit = await Deno.readTextFile(join(work, "hangar-agent.service"));
+        assert.ok(
+          unit.includes(`ExecStart="${installDir}/agent" run --install-dir "${installDir}"\n`),
+          unit,
+        );
+        assert.ok(unit.includes("Restart=always\n"));
+        assert.ok(unit.includes("Environment=HANGAR_SUPERVISOR=systemd\n"));
+        assert.ok(unit.includes(`Environment=HANGAR_DENO=${Deno.execPath()}\n`));
+        assert.deepEqual(ran, [
+          { program: "systemctl", args: ["daemon-reload"] },
+          { program: "systemctl", args: ["enable", "--now", "hangar-agent.service"] },
+        ]);
+
+        const status = await serviceStatus(installDir, deps);
+        assert.ok(status.includes("installed:   version 1.4.0 (portable)"), status.join("\n"));
+        assert.ok(status.includes(`server:      ${server.url}`), status.join("\n"));
+        assert.ok(status.includes("service:     hangar-agent.service active, enabled"));
+        assert.ok(status.includes("running:     no"));
+
+        ran.length = 0;
+        assert.equal(await uninstallService(installDir, deps), 0);
+        assert.deepEqual(ran, [
+          { program: "systemctl", args: ["disable", "--now", "hangar-agent.service"] },
+          { program: "systemctl", args: ["daemon-reload"] },
+        ]);
+        assert.equal(await Deno.stat(installDir).then(() => true, () => false), false);
+        assert.equal(
+          await Deno.stat(join(work, "hangar-agent.service")).then(() => true, () => false),
+          false,
+        );
+      });
+
+      await t.step("Windows: the task XML in UTF-16, schtasks /Create then /Run", async () => {
+        const installDir = join(work, "Program Files", "Hangar Agent");
+        const { ran, deps } = recorder("windows", work);
+        const code = await installService({
+          sourceDir: source,
+          installDir,
+          server: server.url,
+          token: server.enrollmentToken,
+        }, deps);
+        assert.equal(code, 0);
+        const xmlPath = join(installDir, "hangar-agent-task.xml");
+        const bytes = await Deno.readFile(xmlPath);
+        assert.deepEqual([...bytes.slice(0, 2)], [0xff, 0xfe], "UTF-16LE byte order mark");
+        const xml = new TextDecoder("utf-16le").decode(bytes.slice(2));
+        assert.ok(xml.includes("<UserId>S-1-5-18</UserId>"));
+        assert.ok(
+          xml.includes(`<Arguments>supervise --install-dir &quot;${installDir}&quot;</Arguments>`),
+          xml,
+        );
+        assert.deepEqual(ran, [
+          { program: "schtasks", args: ["/Create", "/TN", "Hangar Agent", "/XML", xmlPath, "/F"] },
+          { program: "schtasks", args: ["/Run", "/TN", "Hangar Agent"] },
+        ]);
+        ran.length = 0;
+        assert.equal(await uninstallService(installDir, deps), 0);
+        assert.deepEqual(ran, [
+          { program: "schtasks", args: ["/End", "/TN", "Hangar Agent"] },
+          { program: "schtasks", args: ["/Delete", "/TN", "Hangar Agent", "/F"] },
+        ]);
+      });
+    } finally {
+      await server.stop();
+      await Deno.remove(work, { recursive: true }).catch(() => {});
+    }
+  },
+});
