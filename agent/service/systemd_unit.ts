@@ -26,7 +26,12 @@ export interface UnitOptions {
 }
 
 export function unitFile(options: UnitOptions): string {
-  const env = { HANGAR_SUPERVISOR: "systemd", ...options.env };
+  // DENO_TLS_CA_STORE: trust the system's CA bundle (a company CA) besides Deno's own roots.
+  const env = {
+    HANGAR_SUPERVISOR: "systemd",
+    DENO_TLS_CA_STORE: "system,mozilla",
+    ...options.env,
+  };
   return [
     "[Unit]",
     "Description=Hangar agent (keeps this computer's agent up to date)",

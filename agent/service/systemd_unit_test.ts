@@ -14,6 +14,7 @@ Deno.test("the systemd unit restarts the agent always and tells it systemd super
       'ExecStart="/opt/hangar agent/agent" run --install-dir "/opt/hangar agent"',
       'WorkingDirectory="/opt/hangar agent"',
       "Environment=HANGAR_SUPERVISOR=systemd",
+      "Environment=DENO_TLS_CA_STORE=system,mozilla",
       "Environment=HANGAR_DENO=/usr/local/bin/deno",
       "Restart=always",
       "RestartSec=5",

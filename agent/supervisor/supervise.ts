@@ -74,7 +74,11 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
       child = new Deno.Command(launcher, {
         args: ["run", "--install-dir", installDir],
         cwd: installDir,
-        env: { [SUPERVISOR_ENV]: "supervise" },
+        env: {
+          [SUPERVISOR_ENV]: "supervise",
+          // Trust the computer's certificate store (a company CA) besides Deno's bundled roots.
+          DENO_TLS_CA_STORE: Deno.env.get("DENO_TLS_CA_STORE") ?? "system,mozilla",
+        },
         stdin: "null",
         stdout: "null",
         stderr: "null",
