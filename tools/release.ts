@@ -3,7 +3,7 @@
  *
  *   deno task release [--version X.Y.Z] [--target windows-x64|linux-x64|portable] [--out DIR]
  *                     [--signing-key FILE] [--trusted-key KEY ...]
- *                     [--server URL [--notes TEXT] [--stable]]
+ *                     [--server URL [--notes TEXT] [--stable | --rollout STAGES [--stage-wait D]]]
  *   deno task release keygen [--out FILE]
  *
  * Upload credentials come from HANGAR_API_TOKEN (an API token with `versions:write`,
@@ -19,7 +19,16 @@ import { keygen } from "./release/keygen.ts";
 import { createProgress, formatBytes } from "./release/progress.ts";
 import { resolveSigningKey } from "./release/signing_key.ts";
 import { assertVersion } from "./release/stamp.ts";
-import { ApiError, listVersions, login, setStable, uploadVersion } from "./release/upload.ts";
+import type { RolloutStage } from "../protocol/mod.ts";
+import { parseDuration, parseRolloutSpec } from "./release/rollout_spec.ts";
+import {
+  ApiError,
+  createRollout,
+  listVersions,
+  login,
+  setStable,
+  uploadVersion,
+} from "./release/upload.ts";
 import { fileURLToPath } from "node:url";
 
 const USAGE = `Usage: deno task release [options]
@@ -35,7 +44,11 @@ const USAGE = `Usage: deno task release [options]
                     or HANGAR_TRUSTED_KEYS=k1,k2); the signing key's is always built in
   --server URL      upload the package to this Hangar server
   --notes TEXT      release notes for the upload
-  --stable          mark the uploaded version stable
+  --stable          mark the uploaded version stable (every computer at once)
+  --rollout STAGES  instead, start a staged rollout, e.g. "canary,10%,50%,100%" (a group name
+                    or a percent per stage); it advances by itself and halts on failures
+  --stage-wait D    how long each stage lasts while healthy (default 1h; 90s, 30m, 2d)
+  --max-failures N  halt the rollout after N failed updates (default 3)
 Credentials for --server: HANGAR_API_TOKEN (an API token with the versions:write scope),
 HANGAR_TOKEN (a session token), or HANGAR_USER and HANGAR_PASSWORD.
 New signing key: deno task release keygen [--out FILE]`;
@@ -61,6 +74,9 @@ function parse(args: string[]) {
           server: { type: "string" },
           notes: { type: "string" },
           stable: { type: "boolean", default: false },
+          rollout: { type: "string" },
+          "stage-wait": { type: "string", default: "1h" },
+          "max-failures": { type: "string" },
           help: { type: "boolean", short: "h", default: false },
         },
         strict: true,
@@ -84,6 +100,9 @@ function check(values: {
   server?: string;
   notes?: string;
   stable: boolean;
+  rollout?: string;
+  "stage-wait": string;
+  "max-failures"?: string;
   help: boolean;
 }) {
   if (!isTarget(values.target)) {
@@ -96,10 +115,32 @@ function check(values: {
   if (values["sign-command"] !== undefined && values.target === "portable") {
     throw new UsageError("--sign-command signs compiled executables: use a windows-x64 target");
   }
-  if (!values.server && (values.stable || values.notes !== undefined)) {
-    throw new UsageError("--notes and --stable need --server");
+  if (!values.server && (values.stable || values.notes !== undefined || values.rollout)) {
+    throw new UsageError("--notes, --stable and --rollout need --server");
   }
-  return { ...values, target: values.target };
+  if (values.stable && values.rollout !== undefined) {
+    throw new UsageError(
+      "--stable and --rollout exclude each other: --stable is every computer at once",
+    );
+  }
+  let stages: RolloutStage[] | null = null;
+  let maxFailures: number | undefined;
+  try {
+    if (values.rollout !== undefined) {
+      stages = parseRolloutSpec(values.rollout, parseDuration(values["stage-wait"]));
+    }
+    if (values["max-failures"] !== undefined) {
+      maxFailures = Number(values["max-failures"]);
+      if (!Number.isInteger(maxFailures) || maxFailures < 1) {
+        throw new Error(
+          `--max-failures must be a whole number >= 1, got "${values["max-failures"]}"`,
+        );
+      }
+    }
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return { ...values, target: values.target, stages, maxFailures };
 }
 
 /**
@@ -207,6 +248,18 @@ async function main(args: string[]): Promise<number> {
   if (options.stable) {
     await setStable(options.server, token, record.id);
     console.log(`release: ${record.version} is now the stable version`);
+  }
+  if (options.stages) {
+    const rollout = await createRollout(options.server, token, {
+      version_id: record.id,
+      stages: options.stages,
+      ...(options.maxFailures !== undefined ? { max_failures: options.maxFailures } : {}),
+    });
+    console.log(
+      `release: rollout ${rollout.id} of ${record.version} started: stage 1 of ` +
+        `${rollout.stages.length} offers it to ${rollout.counts.cohort} computers; ` +
+        `watch it at GET /api/admin/rollouts/${rollout.id}`,
+    );
   }
   return 0;
 }

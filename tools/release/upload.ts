@@ -4,7 +4,13 @@
  * bar, at curl's speed), and mark a version stable.
  */
 import { basename } from "node:path";
-import { AgentVersionRecord, ApiErrorBody, LoginResponse } from "../../protocol/mod.ts";
+import {
+  AgentVersionRecord,
+  ApiErrorBody,
+  type CreateRolloutRequest,
+  LoginResponse,
+  Rollout,
+} from "../../protocol/mod.ts";
 import { postFile, proxyFor } from "../http/post_file.ts";
 
 /** A non-2xx reply, carrying the server's `{error: {code, message}}` and what was being done. */
@@ -190,4 +196,18 @@ export async function setStable(
     body: JSON.stringify({ is_stable: isStable }),
   });
   return AgentVersionRecord.parse(await readReply(res, "marking stable"));
+}
+
+/** Starts a staged rollout of a version (POST /api/admin/rollouts); returns the rollout. */
+export async function createRollout(
+  server: string,
+  token: string,
+  body: CreateRolloutRequest,
+): Promise<Rollout> {
+  const res = await fetch(endpoint(server, "/api/admin/rollouts"), {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return Rollout.parse(await readReply(res, "starting the rollout"));
 }
