@@ -24,6 +24,8 @@ export interface InstallOptions {
   config?: Record<string, unknown>;
   /** Where the install's temp dir is made (a small file system, say); default: the system's. */
   parentDir?: string;
+  /** The computer group to enroll in (`agent enroll --group`). */
+  group?: string;
 }
 
 /** True when `pid` runs and is not a zombie waiting to be reaped (Linux /proc). */
@@ -75,7 +77,13 @@ export class AgentInstall {
     }
     const enroll = await new Deno.Command(join(dir, manifest.agent), {
       // `--token=` form: a generated token may start with "-", which parseArgs takes for an option.
-      args: ["enroll", "--server", server.url, `--token=${server.enrollmentToken}`],
+      args: [
+        "enroll",
+        "--server",
+        server.url,
+        `--token=${server.enrollmentToken}`,
+        ...(options.group ? ["--group", options.group] : []),
+      ],
       env,
       stdout: "piped",
       stderr: "piped",
