@@ -214,15 +214,23 @@ Deno.test({
           }, 60_000);
           const audit = await adminFetch<AuditEntry[]>(first, "/audit?limit=500");
           const system = audit.filter((e) => e.actor === "system").map((e) => e.action).sort();
-          assert.deepEqual(system, ["rollout.advance", "rollout.complete", "rollout.halt"]);
+          assert.deepEqual(
+            system,
+            ["rollout.advance", "rollout.complete", "rollout.halt"],
+            "each automatic step once, by one instance",
+          );
           const versions = await adminFetch<{ id: string; is_stable: boolean }[]>(
             second,
             "/agents/versions",
           );
           assert.equal(versions.find((v) => v.id === version.id)?.is_stable, true);
-          const everyone = agents.filter(eligible).map((a) => a.id).sort();
+          // Each instance hears of the completion through LISTEN/NOTIFY: give it a moment.
+          const everyone = JSON.stringify(agents.filter(eligible).map((a) => a.id).sort());
           for (const server of [first, second]) {
-            assert.deepEqual([...await offeredOn(server)].sort(), everyone);
+            await waitFor(`everyone offered it on ${server.url}`, async () => {
+              const offered = JSON.stringify([...await offeredOn(server)].sort());
+              return offered === everyone ? true : undefined;
+            }, 10_000);
           }
         },
       );
