@@ -212,7 +212,7 @@ export class Agent {
         signal: this.#abort.signal,
         runningVersion: VERSION,
         trustedKeys: this.#o.trustedKeys ?? TRUSTED_KEYS,
-        download: downloadSettings(this.#o.config),
+        download: downloadSettings(this.#o.config, info),
       });
     } catch (error) {
       if (this.#stopping) return; // a shutdown interrupted the update; nothing to report

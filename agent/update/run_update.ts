@@ -62,7 +62,11 @@ export async function runUpdateSteps(ctx: UpdateContext): Promise<void> {
   log.info("Enough free disk space", space);
 
   ctx.setState(AgentState.UPDATING_DOWNLOADING);
-  step(2, "downloading", { url: info.download_url, to: pkg });
+  step(2, "downloading", {
+    url: info.download_url,
+    to: pkg,
+    ...(ctx.download?.bytesPerSecond ? { bytes_per_second: ctx.download.bytesPerSecond } : {}),
+  });
   try {
     const result = await http.downloadFile(info.download_url, pkg, {
       ...ctx.download,
