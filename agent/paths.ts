@@ -14,8 +14,6 @@ export interface AgentPaths {
   updateStatusOutbox: string;
   /** The attempt whose status the next agent settles (update_status.ts; config/ survives updates). */
   updateStatusAttempt: string;
-  /** The update handed to the updater last (which version, when): see held_versions.ts. */
-  updateAttempt: string;
   /** The download and staging area of updates. */
   updateDir: string;
 }
@@ -31,7 +29,6 @@ export function agentPaths(installDir: string): AgentPaths {
     failedUpdate: join(installDir, "config", "failed_update.json"),
     updateStatusOutbox: join(installDir, "update_status.jsonl"),
     updateStatusAttempt: join(installDir, "config", "update_status_attempt.json"),
-    updateAttempt: join(installDir, "config", "update_attempt.json"),
     updateDir: join(installDir, "_update"),
   };
 }

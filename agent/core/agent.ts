@@ -319,7 +319,7 @@ export class Agent {
 
   /** The updater's `update_result.json`: its version held back, reported through the buffer, removed. */
   async #reportLastUpdateResult(): Promise<void> {
-    const last = await readLastUpdateResult(this.#o.paths, VERSION);
+    const last = await readLastUpdateResult(this.#o.paths);
     if (!last) return;
     this.#log.warn("Last update did not succeed; reporting it", last.details);
     if (last.toVersion && last.toVersion !== VERSION) {

@@ -106,22 +106,3 @@ function isHeldVersion(value: unknown): value is HeldVersion {
     typeof h.error_type === "string" && !Number.isNaN(Date.parse(h.hold_until)) &&
     !Number.isNaN(Date.parse(h.last_failed_at)) && !Number.isNaN(Date.parse(h.first_failed_at));
 }
-
-/** The update handed to the updater: the version it was to install, even if the updater cannot tell. */
-export interface UpdateAttempt {
-  attempt_id: string;
-  from_version: string;
-  to_version: string;
-  started_at: string;
-}
-
-export async function readUpdateAttempt(path: string): Promise<UpdateAttempt | null> {
-  try {
-    const parsed = JSON.parse(await readTextIfExists(path) ?? "null");
-    return typeof parsed?.to_version === "string" && typeof parsed.attempt_id === "string"
-      ? parsed
-      : null;
-  } catch {
-    return null;
-  }
-}

@@ -56,7 +56,7 @@ Deno.test("an updater result without a version is completed from the attempt rec
       to_version: "1.1.0",
       started_at: new Date().toISOString(),
     };
-    await Deno.writeTextFile(paths.updateAttempt, JSON.stringify(attempt));
+    await Deno.writeTextFile(paths.updateStatusAttempt, JSON.stringify(attempt));
     await Deno.writeTextFile(
       paths.updateResult,
       JSON.stringify({
@@ -67,12 +67,12 @@ Deno.test("an updater result without a version is completed from the attempt rec
         message: "entry AGENT is not listed",
       }),
     );
-    const last = await readLastUpdateResult(paths, "1.0.0");
+    const last = await readLastUpdateResult(paths);
     assert.equal(last?.toVersion, "1.1.0");
     assert.equal(last?.errorType, "UpdateExtractionFailed");
     assert.equal(last?.details.attempt_id, "a1");
     await last?.remove();
-    assert.equal(await readLastUpdateResult(paths, "1.0.0"), null);
+    assert.equal(await readLastUpdateResult(paths), null);
   });
 });
 
@@ -80,27 +80,10 @@ Deno.test("a torn result of zero bytes is reported readably, without control cha
   await withDir(async (dir) => {
     const paths = agentPaths(dir);
     await Deno.writeFile(paths.updateResult, new Uint8Array(100));
-    const last = await readLastUpdateResult(paths, "1.0.0");
+    const last = await readLastUpdateResult(paths);
     assert.equal(last?.errorType, "UpdateGeneralFailure");
     assert.match(last?.message ?? "", /unreadable \(100 bytes\)/);
     assert.ok(!String(last?.details.unreadable_result).includes("\0"));
     assert.match(String(last?.details.unreadable_result), /^(\\u0000)+$/);
-  });
-});
-
-Deno.test("the attempt record goes once the handed-over version runs", async () => {
-  await withDir(async (dir) => {
-    const paths = agentPaths(dir);
-    await Deno.writeTextFile(
-      paths.updateAttempt,
-      JSON.stringify({
-        attempt_id: "a",
-        from_version: "1.0.0",
-        to_version: "1.1.0",
-        started_at: "x",
-      }),
-    );
-    assert.equal(await readLastUpdateResult(paths, "1.1.0"), null);
-    await assert.rejects(() => Deno.stat(paths.updateAttempt), Deno.errors.NotFound);
   });
 });

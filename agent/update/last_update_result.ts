@@ -1,15 +1,15 @@
 /**
  * What the last update left for this start: the updater's
  * `update_result.json` (written whenever an update did not end with the new
- * version confirmed), completed with `config/update_attempt.json` (which
+ * version confirmed), completed with the attempt the update-status reporter
+ * keeps across the hand-over (`config/update_status_attempt.json`: which
  * version the agent handed over), so a result that cannot name its version —
  * a package refused before its manifest was read, a torn file — still holds
- * that version back.
+ * that version back. The attempt file is the reporter's to remove.
  */
 import { createHash } from "node:crypto";
 import type { AgentPaths } from "../paths.ts";
 import { readTextIfExists } from "../atomic_file.ts";
-import { readUpdateAttempt } from "./held_versions.ts";
 
 export interface LastUpdateResult {
   errorType: string;
@@ -19,22 +19,15 @@ export interface LastUpdateResult {
   toVersion: string | null;
   /** Derived from the file, so a crash before `remove` cannot report it twice. */
   reportId: string;
-  /** Removes the result (once reported) and the attempt record it completes. */
+  /** Removes the result (once reported). */
   remove(): Promise<void>;
 }
 
 /** The last update's failure, or null when it succeeded or there was none. */
-export async function readLastUpdateResult(
-  paths: AgentPaths,
-  runningVersion: string,
-): Promise<LastUpdateResult | null> {
-  const attempt = await readUpdateAttempt(paths.updateAttempt);
+export async function readLastUpdateResult(paths: AgentPaths): Promise<LastUpdateResult | null> {
   const text = await readTextIfExists(paths.updateResult);
-  if (text === null) {
-    // The handed-over version runs: that attempt succeeded.
-    if (attempt?.to_version === runningVersion) await removeIfExists(paths.updateAttempt);
-    return null;
-  }
+  if (text === null) return null;
+  const attempt = await readAttempt(paths.updateStatusAttempt);
   let result: Record<string, unknown>;
   try {
     const parsed = JSON.parse(text);
@@ -64,7 +57,7 @@ export async function readLastUpdateResult(
     } did not complete`
     : `Update from ${details.from_version} to ${toVersion} did not complete`;
   const reportId = "update-result-" +
-    createHash("sha256").update(text).update(attempt?.attempt_id ?? "").digest("hex").slice(0, 32);
+    createHash("sha256").update(text).digest("hex").slice(0, 32);
   return {
     errorType,
     message,
@@ -73,9 +66,25 @@ export async function readLastUpdateResult(
     reportId,
     async remove() {
       await removeIfExists(paths.updateResult);
-      await removeIfExists(paths.updateAttempt);
     },
   };
+}
+
+interface Attempt {
+  attempt_id: string;
+  from_version: string;
+  to_version: string;
+}
+
+async function readAttempt(path: string): Promise<Attempt | null> {
+  try {
+    const parsed = JSON.parse(await readTextIfExists(path) ?? "null");
+    return typeof parsed?.to_version === "string" && typeof parsed.attempt_id === "string"
+      ? parsed
+      : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The start of `text` with control characters and lone surrogates made visible. */

@@ -8,7 +8,6 @@
 import { join } from "node:path";
 import type { UpdateInfo } from "../../protocol/mod.ts";
 import { parseTrustedKeys } from "../../protocol/signing.ts";
-import { writeJsonAtomic } from "../atomic_file.ts";
 import { AgentState } from "../core/agent_state.ts";
 import type { HttpClient } from "../net/http_client.ts";
 import { DownloadGaveUpError, type DownloadOptions } from "../net/download.ts";
@@ -34,8 +33,6 @@ export interface UpdateContext {
   runningVersion: string;
   /** Public keys whose signature is accepted (agent/trusted_keys.ts); empty: none required. */
   trustedKeys: readonly string[];
-  /** Names this attempt in `config/update_attempt.json` (written before the updater starts). */
-  attemptId?: string;
   /** Retry policy, idle timeout, pacing and progress of the download (download_settings.ts). */
   download?: Pick<DownloadOptions, "policy" | "idleTimeoutMs" | "bytesPerSecond" | "onProgress">;
 }
@@ -73,6 +70,8 @@ export async function runUpdateSteps(ctx: UpdateContext): Promise<void> {
       expectedSize: info.file_size,
       identity: info.checksum_sha256,
       signal: ctx.signal,
+      // The update-status reporter sends it at most every 5 s (update_status.ts).
+      onProgress: (bytes, total) => ctx.reportProgress?.(bytes / (total ?? info.file_size)),
     });
     log.info("Package downloaded", { path: pkg, ...result });
   } catch (error) {
@@ -121,13 +120,6 @@ export async function runUpdateSteps(ctx: UpdateContext): Promise<void> {
 
   ctx.setState(AgentState.UPDATING_PREPARING_SHUTDOWN);
   step(5, "launching the updater", { launcher });
-  // If the updater fails before it can read the package's version, the next start still knows it.
-  await writeJsonAtomic(paths.updateAttempt, {
-    attempt_id: ctx.attemptId ?? crypto.randomUUID(),
-    from_version: ctx.runningVersion,
-    to_version: info.version,
-    started_at: new Date().toISOString(),
-  });
   const pid = await launchUpdater(launcher, {
     packagePath: pkg,
     installDir: paths.installDir,
