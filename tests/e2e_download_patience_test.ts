@@ -7,7 +7,8 @@
  * resumes from its part file after a restart, or starts over when the server
  * offers another version by then; a link that delivers nothing makes the
  * agent give up after the configured attempts, report once, and try again
- * at a later check.
+ * at a later check; and a 1 MiB/s limit set on the computer holds at the
+ * agent's socket.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -20,7 +21,13 @@ import {
   setUpProxiedAgent,
 } from "./helpers/proxied_e2e.ts";
 import type { TcpProxyOptions } from "./helpers/tcp_proxy.ts";
-import { getComputerErrors, markStable, uploadPackage, waitFor } from "./helpers/server_process.ts";
+import {
+  adminFetch,
+  getComputerErrors,
+  markStable,
+  uploadPackage,
+  waitFor,
+} from "./helpers/server_process.ts";
 
 const MiB = 1024 * 1024;
 const POSIX = Deno.build.os !== "windows"; // the portable launchers are shell scripts
@@ -76,7 +83,27 @@ Deno.test({
     try {
       const big = await pkg("1.1.0", 12 * MiB);
       await release(e2e, big);
-      await waitForHealth(e2e, "1.1.0");
+      // What the admin page shows meanwhile: the attempt's download progress (issue 18, item 4).
+      const progress = new Set<number>();
+      let watching = true;
+      const watcher = (async () => {
+        while (watching) {
+          const attempts = await adminFetch<{ state: string; progress: number | null }[]>(
+            e2e.server,
+            `/computers/${e2e.agent.computerId}/updates`,
+          ).catch(() => []);
+          const p = attempts[0]?.state === "downloading" ? attempts[0].progress : null;
+          if (p !== null && p > 0 && p < 1) progress.add(p);
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      })();
+      try {
+        await waitForHealth(e2e, "1.1.0");
+      } finally {
+        watching = false;
+        await watcher;
+      }
+      assert.ok(progress.size > 0, "a download progress between 0 and 1 was shown");
       await waitForComputer(
         e2e.server,
         e2e.agent.computerId,
@@ -215,6 +242,36 @@ Deno.test({
       );
       assert.equal((await updateErrors(e2e)).length, 1, "reported once per give-up");
       assert.match(await e2e.agent.agentLog(), /Update to 1.1.0 skipped: it failed here before/);
+    } finally {
+      await e2e.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "e2e: a 1 MiB/s limit on the computer: 5 MiB take over 4.5 s, never 1.2 MiB in a second",
+  ignore: !POSIX,
+  async fn() {
+    const e2e = await setUp("limit", {});
+    try {
+      // download_limit_kbps counts kilobits (1,000 bits): 8,389 kbps is 1 MiB/s.
+      await adminFetch(e2e.server, `/computers/${e2e.agent.computerId}`, {
+        method: "PATCH",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ download_limit_kbps: 8389 }),
+      });
+      const base = await pkg("1.0.0");
+      const big = await pkg("1.1.0", 5 * MiB - base.size);
+      await release(e2e, big);
+      await waitForHealth(e2e, "1.1.0");
+
+      const deliveries = e2e.proxy.deliveries;
+      const seconds = (deliveries.at(-1)![0] - deliveries[0][0]) / 1000;
+      assert.ok(seconds >= 4.5, `${big.size} bytes in ${seconds.toFixed(2)} s`);
+      const most = e2e.proxy.maxInWindow(1000);
+      assert.ok(most <= 1.2 * MiB, `${(most / MiB).toFixed(3)} MiB in one second`);
+      assert.ok(e2e.proxy.packageRequests.length >= 30, "fetched in slices");
+      assert.match(await e2e.agent.agentLog(), /"bytes_per_second":1048625/);
     } finally {
       await e2e.close();
     }
