@@ -4,6 +4,7 @@
  * local with their zone; the stack trace is left for a folded block.
  */
 import { formatBytes, formatDateTime } from "./format.ts";
+import { detailsText } from "./details_text.ts";
 
 const TITLES: Record<string, string> = {
   UpdateResourceCheckFailed: "Not enough disk space for the update",
@@ -49,7 +50,7 @@ export function detailRows(details: Record<string, unknown>): DetailRow[] {
       } else if (typeof value === "string") {
         text = value;
       } else {
-        text = JSON.stringify(value, null, 2) ?? String(value);
+        text = detailsText(value); // never throws, however deep an agent nested it
       }
       return { label: label(key), value: text, block: text.length > 48 || text.includes("\n") };
     });
