@@ -2,13 +2,16 @@
  * Keeps the bench harness from rotting: runs the stampede scenario (a real
  * server process, a load process of 20 simulated agents that enroll, hold
  * WebSockets, get the new-version event, check and download; a probe
- * process) and the verify scenario at a tiny scale, and checks the figures.
+ * process), report_flood (one agent flooding 59 KB reports while probes time
+ * check_update and the admin list) and the verify scenario at a tiny scale,
+ * and checks the figures.
  * Not a benchmark: no target is asserted.
  */
 import assert from "node:assert/strict";
 import { Report } from "./report.ts";
 import { type Context, QUICK } from "./scenario.ts";
 import { runFleetConsole } from "./scenarios/fleet_console.ts";
+import { runReportFlood } from "./scenarios/report_flood.ts";
 import { runStampede } from "./scenarios/stampede.ts";
 import { runVerify } from "./scenarios/verify.ts";
 
@@ -40,6 +43,16 @@ Deno.test("bench scenarios run end to end at a tiny scale", async (t) => {
       assert.ok(figure("fleet_console", "list_p99_has_errors_true").value > 0);
       assert.ok(figure("fleet_console", "summary_p99").value > 0);
     });
+    await t.step(
+      "report_flood: the flood is stored within the cap while probes answer",
+      async () => {
+        await runReportFlood(ctx);
+        assert.ok(figure("report_flood", "reports_stored").value > 0);
+        assert.ok(figure("report_flood", "stored_error_bytes").value <= 1.01);
+        assert.ok(Number.isFinite(figure("report_flood", "check_update_p99_flood_vs_idle").value));
+        assert.ok(Number.isFinite(figure("report_flood", "admin_list_p99_flood_vs_idle").value));
+      },
+    );
     await t.step("the table shows every figure", () => {
       const table = ctx.report.table();
       for (const f of ctx.report.figures) assert.match(table, new RegExp(`\\| ${f.name} `));

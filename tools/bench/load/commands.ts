@@ -4,6 +4,7 @@
  */
 import { maximum, percentile } from "../report.ts";
 import { Fleet } from "./fleet.ts";
+import { ReportFlood, UrlProbe } from "./flood.ts";
 import { downloadMany, measureRate } from "./http_load.ts";
 import { sleep } from "./pool.ts";
 import { Probe } from "./probe.ts";
@@ -14,6 +15,8 @@ import { compareVerify } from "./verify.ts";
 let fleet: Fleet | null = null;
 let stampede: Stampede | null = null;
 let probe: Probe | null = null;
+let flood: ReportFlood | null = null;
+let urlProbe: UrlProbe | null = null;
 
 function needFleet(): Fleet {
   if (!fleet) throw new Error("no fleet: call enroll first");
@@ -106,6 +109,28 @@ export const commands = {
   probeStop(a: { t0: number }) {
     if (!probe) throw new Error("no probe running");
     return probe.stop(a.t0);
+  },
+
+  /** Enrolled agent `agent` floods report-error with `bytes`-byte reports on `concurrency` connections. */
+  floodStart(a: { agent: number; concurrency: number; bytes: number }) {
+    flood = new ReportFlood(needFleet(), a.agent, a.concurrency, a.bytes);
+    return Promise.resolve({ flooding: true });
+  },
+
+  floodStop(_: Record<string, never>) {
+    if (!flood) throw new Error("no flood running");
+    return flood.stop();
+  },
+
+  /** Times `GET url` with `headers` (e.g. the admin list as an admin) until stopped. */
+  urlProbeStart(a: { url: string; headers: Record<string, string>; pauseMs: number }) {
+    urlProbe = new UrlProbe(new URL(a.url), a.headers, a.pauseMs);
+    return Promise.resolve({ probing: true });
+  },
+
+  urlProbeStop(a: { t0: number }) {
+    if (!urlProbe) throw new Error("no URL probe running");
+    return urlProbe.stop(a.t0);
   },
 
   verify(a: { path: string; rounds: number }) {

@@ -8,6 +8,7 @@ import { runFleetConsole } from "./fleet_console.ts";
 import { runStampede } from "./stampede.ts";
 import { runUpdate } from "./update.ts";
 import { runReleaseUpload } from "./release_upload.ts";
+import { runReportFlood } from "./report_flood.ts";
 import { runUpload } from "./upload.ts";
 import { runVerify } from "./verify.ts";
 
@@ -19,6 +20,7 @@ export const SCENARIOS: Scenario[] = [
   { name: "upload", run: runUpload },
   { name: "release_upload", run: runReleaseUpload },
   { name: "verify", run: runVerify },
+  { name: "report_flood", run: runReportFlood },
   { name: "stampede", run: runStampede },
   { name: "update", run: runUpdate },
   { name: "fleet_console", run: runFleetConsole },
