@@ -150,6 +150,43 @@ Deno.test({
           { program: "schtasks", args: ["/Delete", "/TN", "Hangar Agent", "/F"] },
         ]);
       });
+
+      await t.step(
+        "Windows, compiled: the task runs a copy of the agent that updates never touch",
+        async () => {
+          // /bin/true stands in for denort: the executables do not run, only their files matter here.
+          const denort = join(work, "denort");
+          await Deno.copyFile("/bin/true", denort);
+          const compiled = await buildPackage({
+            root: ROOT,
+            version: "1.4.1",
+            target: "linux-x64",
+            outDir: join(work, "dist"),
+            env: { DENORT_BIN: denort },
+          });
+          const unpacked = join(work, "compiled");
+          await extractZip(compiled.zipPath, unpacked);
+          const installDir = join(work, "Compiled Agent");
+          const { deps } = recorder("windows", work);
+          assert.equal(
+            await installService({
+              sourceDir: unpacked,
+              installDir,
+              server: server.url,
+              token: server.enrollmentToken,
+            }, deps),
+            0,
+          );
+          const copy = join(installDir, "supervisor", "hangar-supervisor");
+          assert.deepEqual(
+            await Deno.readFile(copy),
+            await Deno.readFile(join(installDir, "agent")),
+          );
+          const bytes = await Deno.readFile(join(installDir, "hangar-agent-task.xml"));
+          const xml = new TextDecoder("utf-16le").decode(bytes.slice(2));
+          assert.ok(xml.includes(`<Command>${copy}</Command>`), xml);
+        },
+      );
     } finally {
       await server.stop();
       await Deno.remove(work, { recursive: true }).catch(() => {});

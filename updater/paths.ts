@@ -28,6 +28,8 @@ const EXCLUDED_NAMES = new Set([
   HEALTH_NAME,
   RESULT_NAME,
   "_update",
+  // agent install's copy of the agent that the Windows task runs as the supervisor (docs/agent.md).
+  "supervisor",
   STAGING_DIR,
   BACKUP_DIR,
 ]);

@@ -10,7 +10,7 @@
  * through `deps.run`, so tests check the exact lists without touching the
  * machine's services.
  */
-import { join } from "node:path";
+import { dirname, extname, join } from "node:path";
 import {
   launcherPath,
   MANIFEST_NAME,
@@ -126,8 +126,9 @@ export async function installService(options: InstallOptions, deps: ServiceDeps)
   } else {
     const xmlPath = join(installDir, "hangar-agent-task.xml");
     step(3, `scheduled task "Hangar Agent" from ${xmlPath} (SYSTEM, at boot)`);
+    const supervisor = await supervisorExecutable(installDir, agent, pkg.portable);
     const xml = taskXml({
-      command: agent,
+      command: supervisor,
       args: ["supervise", "--install-dir", installDir],
       workingDir: installDir,
     });
@@ -143,6 +144,25 @@ export async function installService(options: InstallOptions, deps: ServiceDeps)
   }
   deps.log(`Installed in ${installDir}`);
   return 0;
+}
+
+/**
+ * What the task runs as `agent supervise`. A compiled agent.exe runs from a
+ * copy in `supervisor\`, which updates never touch: Windows cannot delete a
+ * running executable, so a supervisor running the install folder's agent.exe
+ * would pin the update's backup of it until the next reboot. A portable
+ * package's launcher only starts Deno, which holds no file open.
+ */
+async function supervisorExecutable(
+  installDir: string,
+  agent: string,
+  portable: boolean,
+): Promise<string> {
+  if (portable) return agent;
+  const copy = join(installDir, "supervisor", `hangar-supervisor${extname(agent)}`);
+  await Deno.mkdir(dirname(copy), { recursive: true });
+  await Deno.copyFile(agent, copy);
+  return copy;
 }
 
 export async function uninstallService(installDir: string, deps: ServiceDeps): Promise<number> {

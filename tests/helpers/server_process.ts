@@ -68,7 +68,7 @@ function freePort(): number {
 }
 
 async function waitForHealth(url: string, child: Deno.ChildProcess, log: () => string) {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 90_000;
   let exited = false;
   child.status.then(() => exited = true);
   while (Date.now() < deadline) {
@@ -82,7 +82,7 @@ async function waitForHealth(url: string, child: Deno.ChildProcess, log: () => s
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`Server did not start in 30 s:\n${log()}`);
+  throw new Error(`Server did not start in 90 s:\n${log()}`);
 }
 
 export async function startServer(options: StartServerOptions = {}): Promise<TestServer> {
