@@ -1,6 +1,6 @@
 /** The fleet console's query and reply shapes (docs/api.md "Fleet"). */
 import { z } from "zod";
-import { ComputerError, SemverString } from "./schemas.ts";
+import { ComputerError, ComputerSummary, SemverString } from "./schemas.ts";
 
 /** `true` or `false` in a query string; anything else is a 400. */
 const QueryBool = z.enum(["true", "false"]).transform((v) => v === "true");
@@ -39,10 +39,18 @@ export const FleetSummary = z.object({
   /** Computers whose last update attempt failed. */
   failed: z.number(),
   with_errors: z.number(),
+  /** Computers per group, most first. */
+  by_group: z.array(z.object({ group: z.string(), count: z.number() })),
   /** The running, paused or halted rollout, as `GET /api/admin/rollouts/:id` gives it; or null. */
   active_rollout: z.record(z.string(), z.unknown()).nullable(),
 });
 export type FleetSummary = z.infer<typeof FleetSummary>;
+
+/** An item of `GET /api/admin/computers`: the computer and its newest update attempt's state. */
+export const FleetComputer = ComputerSummary.extend({
+  last_update_state: z.string().nullable(),
+});
+export type FleetComputer = z.infer<typeof FleetComputer>;
 
 /** One error of `GET /api/admin/errors`: the plan's element and the computer it came from. */
 export const FleetError = ComputerError.extend({

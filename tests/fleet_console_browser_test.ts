@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import type { ComputerSummary, FleetSummary } from "../protocol/mod.ts";
+import type { AuditEntry, ComputerSummary, FleetSummary } from "../protocol/mod.ts";
 import { buildWeb } from "../tools/build_web.ts";
 import { makePackage } from "./helpers/make_package.ts";
 import { seedServerFleet } from "../tools/bench/seed_fleet.ts";
@@ -36,6 +36,7 @@ import {
 const COUNT = 10_000;
 const VERSIONS = ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "2.0.0-beta.1"];
 const STABLE = "1.2.0";
+const GROUPS = ["canary", "office", "warehouse"];
 
 async function api<T>(server: TestServer, path: string): Promise<{ data: T; headers: Headers }> {
   const res = await fetch(`${server.url}/api/admin${path}`, {
@@ -83,7 +84,7 @@ Deno.test({
     const tmp = await Deno.makeTempDir({ prefix: "hangar-console-test-" });
     const browser = await launchChromium();
     try {
-      await seedServerFleet(server, { count: COUNT, versions: VERSIONS });
+      await seedServerFleet(server, { count: COUNT, versions: VERSIONS, groups: GROUPS });
       const zip = `${tmp}/hangar-agent-${STABLE}.zip`;
       await makePackage({ version: STABLE, files: { agent: "a", updater: "u" } }, zip);
       await markStable(server, (await uploadPackage(server, zip, STABLE)).id);
@@ -238,6 +239,84 @@ Deno.test({
           await page.locator("select[name=action]").selectOption("");
           await page.locator('tr[data-action="auth.sign_in"]').first().waitFor();
           await shoot(page, "04-audit");
+        },
+      );
+
+      await step(
+        "a rollout started on the page advances, halts live with its reason, is cancelled",
+        async () => {
+          const zip131 = `${tmp}/hangar-agent-1.3.1.zip`;
+          await makePackage({ version: "1.3.1", files: { agent: "a", updater: "u" } }, zip131);
+          await uploadPackage(server, zip131, "1.3.1");
+          const canaries = [];
+          for (let n = 0; n < 3; n++) {
+            const res = await fetch(`${server.url}/api/agent/register`, {
+              method: "POST",
+              headers: {
+                "content-type": "application/json",
+                "enrollment-token": server.enrollmentToken,
+              },
+              body: JSON.stringify({
+                hostname: `pc-canary-${n}`,
+                os: "windows",
+                agent_version: "1.2.0",
+                group: "canary",
+              }),
+            });
+            assert.equal(res.status, 201);
+            canaries.push(await res.json());
+          }
+          await page.getByRole("link", { name: "Rollouts", exact: true }).click();
+          await waitForText(page.getByRole("heading", { level: 1 }), "Rollouts");
+          // The defaults: the canary group, then 10%, 50%, 100%.
+          assert.equal(await page.getByLabel("Stage 1 groups").inputValue(), "canary");
+          assert.equal(await page.getByLabel("Stage 4 percent").inputValue(), "100");
+          await shoot(page, "06-rollout-start");
+          await page.getByRole("button", { name: "Start rollout" }).click();
+          await waitForText(page.getByRole("heading", { level: 1 }), "Rollout of 1.3.1");
+          await waitForText(page.locator(".rollout-status h2"), "Stage 1 of 4");
+
+          await page.getByRole("button", { name: "Advance" }).click();
+          await page.getByRole("dialog").getByRole("button", { name: "Advance" }).click();
+          await waitForText(page.locator(".rollout-status h2"), "Stage 2 of 4");
+
+          for (const agent of canaries) {
+            const res = await fetch(`${server.url}/api/agent/update-status`, {
+              method: "POST",
+              headers: {
+                "content-type": "application/json",
+                "agent-id": agent.agent_id,
+                "agent-token": agent.agent_token,
+              },
+              body: JSON.stringify({
+                attempt_id: crypto.randomUUID(),
+                from_version: "1.2.0",
+                to_version: "1.3.1",
+                state: "failed",
+                error_type: "UpdateLaunchFailed",
+                message: "The new agent exited at once",
+              }),
+            });
+            assert.equal(res.status, 204);
+          }
+          // No reload: the page hears admin:rollout_changed.
+          await waitForText(page.getByTestId("halt-reason"), "Why:", 30_000);
+          await shoot(page, "07-rollout-halted");
+          await page.getByRole("button", { name: "Cancel rollout" }).click();
+          await page.getByRole("dialog").getByRole("button", { name: "Cancel rollout" }).click();
+          await waitForText(page.locator(".rollout-status h2"), "cancelled");
+          const { data: audit } = await api<AuditEntry[]>(server, "/audit?limit=20");
+          const actions = audit.map((e) => `${e.actor} ${e.action}`);
+          for (
+            const want of [
+              "admin rollout.create",
+              "admin rollout.advance",
+              "system rollout.halt",
+              "admin rollout.cancel",
+            ]
+          ) {
+            assert.ok(actions.includes(want), `${want} in ${actions.join(", ")}`);
+          }
         },
       );
 

@@ -14,6 +14,7 @@ import type {
   ComputerSummary,
   CreateApiTokenRequest,
   CreatedApiToken,
+  FleetComputer,
   FleetError,
   FleetSummary,
 } from "../protocol/mod.ts";
@@ -107,7 +108,7 @@ export class HangarClient {
   }
 
   // Computers
-  listComputers(filters: Query = {}): Promise<Page<ComputerSummary>> {
+  listComputers(filters: Query = {}): Promise<Page<FleetComputer>> {
     return this.#page("/api/admin/computers", filters);
   }
   fleetSummary(): Promise<FleetSummary> {

@@ -16,7 +16,32 @@ export interface ComputerListFilter {
   /** Below (true) or at or above (false) this version; a null version: nobody is outdated. */
   outdated?: { than: string | null; want: boolean };
   hasErrors?: boolean;
+  group?: string;
+  /** Whose last update attempt is under way (true) or not (false). */
+  updating?: boolean;
 }
+
+/** Computers whose newest update attempt is in this state set (one row per computer). */
+function lastAttemptIn(states: string): string {
+  return `id IN (SELECT computer_id FROM (
+      SELECT DISTINCT ON (computer_id) computer_id, state, updated_at FROM update_attempts
+      ORDER BY computer_id, started_at DESC) last
+    WHERE ${states})`;
+}
+
+/**
+ * Under way: the newest attempt is downloading, verifying or installing and was
+ * heard of within the hour (agents report progress every few seconds), so an
+ * attempt whose agent died does not count as updating for ever.
+ */
+const UPDATING = lastAttemptIn(
+  "state IN ('downloading', 'verifying', 'installing') AND updated_at > now() - interval '1 hour'",
+);
+const LAST_FAILED = lastAttemptIn("state = 'failed'");
+
+/** The state of a computer's newest update attempt, for each listed row. */
+const LAST_STATE = `(SELECT a.state FROM update_attempts a WHERE a.computer_id = computers.id
+  ORDER BY a.started_at DESC LIMIT 1) AS last_update_state`;
 
 /**
  * Each sort's key expressions, in index order, the SQL type a cursor value casts
@@ -92,6 +117,8 @@ function filterWhere(filter: ComputerListFilter): Where {
   if (filter.hasErrors !== undefined) {
     w.add(filter.hasErrors ? "have_active_errors" : "NOT have_active_errors");
   }
+  if (filter.group !== undefined) w.add(`"group" = ${w.param(filter.group)}`);
+  if (filter.updating !== undefined) w.add(filter.updating ? UPDATING : `NOT ${UPDATING}`);
   return w;
 }
 
@@ -109,7 +136,7 @@ export async function listComputerPage(
   db: Queryable,
   filter: ComputerListFilter,
   page: ComputerPageRequest,
-): Promise<(ComputerRow & { cursor: string[] })[]> {
+): Promise<(ComputerRow & { cursor: string[]; last_update_state: string | null })[]> {
   const keys = SORT_KEYS[page.sort];
   const w = filterWhere(filter);
   if (page.after) {
@@ -122,7 +149,7 @@ export async function listComputerPage(
   const order = [...keys.map((key) => `${key.expr} ${dir}`), `computers.id ${dir}`].join(", ");
   const limit = page.limit === undefined ? "" : `LIMIT ${w.param(page.limit)}`;
   const rows = await db.query(
-    `SELECT ${COMPUTER_COLUMNS}, ${
+    `SELECT ${COMPUTER_COLUMNS}, ${LAST_STATE}, ${
       keys.map((key, i) => `${key.text ?? `(${key.expr})::text`} AS k${i}`).join(", ")
     }
      FROM computers ${w.sql} ORDER BY ${order} ${limit}`,
@@ -130,6 +157,7 @@ export async function listComputerPage(
   );
   return rows.map((row) => ({
     ...toComputer(row),
+    last_update_state: (row.last_update_state as string | null) ?? null,
     cursor: [...keys.map((_, i) => String(row[`k${i}`])), String(row.id)],
   }));
 }
@@ -159,4 +187,26 @@ export async function countComputersByVersion(
     online: Number(row.online),
     with_errors: Number(row.with_errors),
   }));
+}
+
+/** Computers per group, most first. */
+export async function countComputersByGroup(
+  db: Queryable,
+): Promise<{ group: string; count: number }[]> {
+  const rows = await db.query(
+    `SELECT "group", count(*)::int AS count FROM computers GROUP BY "group"
+     ORDER BY count DESC, "group"`,
+  );
+  return rows.map((row) => ({ group: String(row.group), count: Number(row.count) }));
+}
+
+/** How many computers have an update under way, and how many whose last attempt failed. */
+export async function countUpdateStates(
+  db: Queryable,
+): Promise<{ updating: number; failed: number }> {
+  const rows = await db.query(
+    `SELECT (SELECT count(*)::int FROM computers WHERE ${UPDATING}) AS updating,
+       (SELECT count(*)::int FROM computers WHERE ${LAST_FAILED}) AS failed`,
+  );
+  return { updating: Number(rows[0].updating), failed: Number(rows[0].failed) };
 }

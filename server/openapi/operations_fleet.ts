@@ -1,7 +1,7 @@
 /** The fleet console's operations for the OpenAPI document: the filtered computer list and the summary. */
 import {
   ComputerListQuery,
-  ComputerSummary,
+  FleetComputer,
   FleetSummary,
   TOTAL_COUNT_HEADER,
 } from "../../protocol/mod.ts";
@@ -30,8 +30,8 @@ export const FLEET_OPERATIONS: OperationDoc[] = [
     replies: {
       200: {
         description: "The computers",
-        schema: ComputerSummary.array(),
-        example: [ex.computerExample],
+        schema: FleetComputer.array(),
+        example: [{ ...ex.computerExample, last_update_state: "succeeded" }],
         headers: [
           {
             name: TOTAL_COUNT_HEADER,
@@ -66,6 +66,7 @@ export const FLEET_OPERATIONS: OperationDoc[] = [
           updating: 4,
           failed: 1,
           with_errors: 3,
+          by_group: [{ group: "default", count: 400 }, { group: "canary", count: 12 }],
           active_rollout: null,
         },
       },

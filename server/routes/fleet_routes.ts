@@ -15,7 +15,10 @@ export function fleetRoutes(deps: FleetDeps & { hub: AgentHub }): Hono<AppEnv> {
     const page = await listFleetComputers(deps, query);
     c.header(TOTAL_COUNT_HEADER, String(page.total));
     if (page.nextCursor) c.header(NEXT_CURSOR_HEADER, page.nextCursor);
-    return c.json(page.rows.map((row) => toComputerSummary(row, deps.hub.isOnline(row.id))));
+    return c.json(page.rows.map((row) => ({
+      ...toComputerSummary(row, deps.hub.isOnline(row.id)),
+      last_update_state: row.last_update_state,
+    })));
   });
 
   app.get("/fleet/summary", async (c) => c.json(await summarizeFleet(deps)));

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import semver from "semver";
-import { type ComputerSummary, FleetSummary } from "../../protocol/mod.ts";
+import { type ComputerSummary, type FleetComputer, FleetSummary } from "../../protocol/mod.ts";
 import { seedFleet } from "../../tools/bench/seed_fleet.ts";
 import { makeTestApp, TEST_ADAPTERS, type TestApp } from "../test_app.ts";
 import { setStable, uploadVersion } from "./_package_fixtures.ts";
 
 const VERSIONS = ["1.9.0", "1.10.0", "2.0.0-rc.1", "2.0.0", "1.2.3"];
+const GROUPS = ["canary", "office", "warehouse"];
 
 interface Raw {
   id: string;
@@ -13,6 +14,7 @@ interface Raw {
   agent_version: string;
   last_seen_at: Date | null;
   have_active_errors: boolean;
+  group: string;
 }
 
 async function get(t: TestApp, query: string) {
@@ -60,12 +62,37 @@ for (const { adapter, ignore, label } of TEST_ADAPTERS) {
     ignore,
     async fn(t) {
       await using h = await makeTestApp({ adapter });
-      await seedFleet(h.db, { count: 60, versions: VERSIONS });
+      await seedFleet(h.db, { count: 60, versions: VERSIONS, groups: GROUPS });
       const stable = await uploadVersion(h, "1.10.0");
       assert.equal((await setStable(h, stable.id, true)).status, 200);
       const raw = await h.db.query<Raw & Record<string, unknown>>(
-        "SELECT id::text AS id, hostname, agent_version, last_seen_at, have_active_errors FROM computers",
+        `SELECT id::text AS id, hostname, agent_version, last_seen_at, have_active_errors, "group"
+         FROM computers`,
       );
+      // Attempts: every 6th computer is downloading now, every 9th failed last (after an
+      // earlier success), every 10th succeeded; one stalled download is over an hour old.
+      const attempt = async (r: Raw, state: string, startedAgo: string, updatedAgo = "0 s") => {
+        await h.db.query(
+          `INSERT INTO update_attempts (attempt_id, computer_id, from_version, to_version, state,
+             started_at, updated_at)
+           VALUES (gen_random_uuid(), $1::uuid, '1.0.0', '1.10.0', $2,
+             now() - $3::interval, now() - $4::interval)`,
+          [r.id, state, startedAgo, updatedAgo],
+        );
+      };
+      const updating: string[] = [];
+      const failed: string[] = [];
+      for (const [i, r] of raw.entries()) {
+        if (i % 9 === 0) {
+          await attempt(r, "succeeded", "2 days");
+          await attempt(r, "failed", "1 day");
+          failed.push(r.id);
+        } else if (i % 6 === 0) {
+          await attempt(r, "downloading", "1 min");
+          updating.push(r.id);
+        } else if (i % 10 === 0) await attempt(r, "succeeded", "1 h");
+        else if (i === 1) await attempt(r, "downloading", "3 h", "2 h");
+      }
       const online = raw.filter((_, i) => i % 4 === 0).map((r) => r.id);
       h.deps.hub.applyPresence("another-instance", online, [], 60_000);
       const ids = (rows: Raw[]) => rows.map((r) => r.id);
@@ -83,6 +110,10 @@ for (const { adapter, ignore, label } of TEST_ADAPTERS) {
           ["outdated=false", raw.filter((r) => !semver.lt(r.agent_version, "1.10.0"))],
           ["has_errors=true", raw.filter((r) => r.have_active_errors)],
           ["has_errors=false", raw.filter((r) => !r.have_active_errors)],
+          ["group=canary", raw.filter((r) => r.group === "canary")],
+          ["group=nobody", []],
+          ["updating=true", raw.filter((r) => updating.includes(r.id))],
+          ["updating=false", raw.filter((r) => !updating.includes(r.id))],
           [
             "status=online&outdated=true&has_errors=false",
             raw.filter((r) =>
@@ -94,6 +125,11 @@ for (const { adapter, ignore, label } of TEST_ADAPTERS) {
           const r = await get(h, `?${query}`);
           assert.equal(r.status, 200, query);
           assert.deepEqual(r.ids, sorted(expected), query);
+          if (query === "updating=true") {
+            assert.ok(
+              (r.body as FleetComputer[]).every((c) => c.last_update_state === "downloading"),
+            );
+          }
           assert.equal(r.total, String(expected.length), query);
           assert.equal(r.next, null, `${query}: no limit, no cursor`);
         }
@@ -182,6 +218,14 @@ for (const { adapter, ignore, label } of TEST_ADAPTERS) {
         }
         assert.equal(String(summary.outdated), (await get(h, "?outdated=true")).total);
         assert.equal(String(summary.with_errors), (await get(h, "?has_errors=true")).total);
+        assert.equal(summary.updating, updating.length);
+        assert.equal(summary.failed, failed.length);
+        assert.deepEqual(
+          summary.by_group.map((g) => g.group).sort(),
+          [...GROUPS].sort(),
+        );
+        assert.equal(summary.by_group.reduce((n, g) => n + g.count, 0), raw.length);
+        assert.equal(summary.active_rollout, null);
       });
     },
   });

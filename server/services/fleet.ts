@@ -8,18 +8,22 @@ import type { ComputerListQuery, ComputerSort, FleetSummary } from "../../protoc
 import {
   type ComputerListFilter,
   countComputers,
+  countComputersByGroup,
   countComputersByVersion,
+  countUpdateStates,
   listComputerPage,
 } from "../db/computer_list.ts";
 import type { ComputerRow } from "../db/computers.ts";
 import type { Db } from "../db/db.ts";
 import { HttpError } from "../errors.ts";
 import type { AgentVersions } from "./agent_versions.ts";
+import type { Rollouts } from "./rollouts.ts";
 
 export interface FleetDeps {
   db: Db;
   hub: { onlineComputers(): string[] };
   versions: Pick<AgentVersions, "latestStable">;
+  rollouts: Pick<Rollouts, "active" | "get">;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -78,6 +82,8 @@ async function toFilter(deps: FleetDeps, query: ComputerListQuery): Promise<Comp
     search: query.search || undefined,
     version: query.version,
     hasErrors: query.has_errors,
+    group: query.group,
+    updating: query.updating,
   };
   if (query.status) {
     filter.online = { ids: deps.hub.onlineComputers(), want: query.status === "online" };
@@ -90,7 +96,7 @@ async function toFilter(deps: FleetDeps, query: ComputerListQuery): Promise<Comp
 }
 
 export interface ComputerListPage {
-  rows: ComputerRow[];
+  rows: (ComputerRow & { last_update_state: string | null })[];
   total: number;
   nextCursor: string | null;
 }
@@ -120,9 +126,13 @@ export async function listFleetComputers(
 }
 
 export async function summarizeFleet(deps: FleetDeps): Promise<FleetSummary> {
-  const [counts, stable] = await Promise.all([
+  const active = deps.rollouts.active;
+  const [counts, stable, groups, states, rollout] = await Promise.all([
     countComputersByVersion(deps.db, deps.hub.onlineComputers()),
     deps.versions.latestStable(),
+    countComputersByGroup(deps.db),
+    countUpdateStates(deps.db),
+    active ? deps.rollouts.get(active.id).catch(() => null) : null,
   ]);
   const valid = (v: string) => semver.valid(v) !== null;
   counts.sort((a, b) =>
@@ -139,9 +149,10 @@ export async function summarizeFleet(deps: FleetDeps): Promise<FleetSummary> {
     stable_version: stable?.version ?? null,
     by_version: counts.map(({ version, count, online }) => ({ version, count, online })),
     outdated: sum((c) => (below(c.version) ? c.count : 0)),
-    updating: 0,
-    failed: 0,
+    updating: states.updating,
+    failed: states.failed,
     with_errors: sum((c) => c.with_errors),
-    active_rollout: null,
+    by_group: groups,
+    active_rollout: rollout,
   };
 }

@@ -13,6 +13,8 @@ import { openPostgresDb } from "../../server/db/postgres_db.ts";
 export interface SeedOptions {
   count: number;
   versions: string[];
+  /** Computer i is in `groups[i % groups.length]`; default `["default"]`. */
+  groups?: string[];
   /** Added to the `pc` prefix so several seeds can share a database. */
   prefix?: string;
 }
@@ -21,14 +23,14 @@ export async function seedFleet(db: Queryable, options: SeedOptions): Promise<vo
   await db.query(
     `WITH added AS (
        INSERT INTO computers (agent_id, agent_token_hash, hostname, os, agent_version,
-         last_seen_at, have_active_errors)
+         last_seen_at, have_active_errors, "group")
        SELECT 'seed-' || $3 || i, 'seeded-no-token',
          CASE WHEN i % 5 = 0 THEN upper('pc' || $3 || lpad(i::text, 6, '0'))
               ELSE 'pc' || $3 || lpad(i::text, 6, '0') END,
          'windows', ($1::text[])[1 + i % cardinality($1::text[])],
          CASE WHEN i % 7 = 0 THEN NULL
               ELSE timestamptz '2026-12-01T00:00:00Z' - make_interval(mins => i) END,
-         i % 13 = 0
+         i % 13 = 0, ($4::text[])[1 + i % cardinality($4::text[])]
        FROM generate_series(1, $2::int) AS i
        RETURNING id, have_active_errors)
      INSERT INTO computer_errors (computer_id, id, error_type, error_message, error_details)
@@ -36,7 +38,7 @@ export async function seedFleet(db: Queryable, options: SeedOptions): Promise<vo
        'Download gave up after 5 attempts',
        jsonb_build_object('reason', 'idle', 'received_bytes', 1048576, 'expected_bytes', 52428800)
      FROM added WHERE have_active_errors`,
-    [options.versions, options.count, options.prefix ?? ""],
+    [options.versions, options.count, options.prefix ?? "", options.groups ?? ["default"]],
   );
 }
 

@@ -8,6 +8,8 @@ import { ComputerDetail } from "../pages/computer_detail.tsx";
 import { ErrorsPage } from "../pages/errors_page.tsx";
 import { FleetPage } from "../pages/fleet_page.tsx";
 import { LoginPage } from "../pages/login_page.tsx";
+import { RolloutDetail } from "../pages/rollout_detail.tsx";
+import { RolloutsPage } from "../pages/rollouts_page.tsx";
 import { BASE, Link, matchPath, navigate, usePath } from "../router.tsx";
 import {
   clearSession,
@@ -70,6 +72,7 @@ export function App() {
 
   const isAdmin = session.user.role === "admin";
   const computer = matchPath(`${BASE}/computers/:id`, path);
+  const rollout = matchPath(`${BASE}/rollouts/:id`, path);
   let content;
   if (path === BASE || path === `${BASE}/`) content = <Redirect to={HOME} />;
   else if (path === HOME) content = <FleetPage />;
@@ -80,6 +83,10 @@ export function App() {
         <p>Only admins can manage agent versions.</p>
       </Page>
     );
+  } else if (path === `${BASE}/rollouts` && isAdmin) {
+    content = <RolloutsPage />;
+  } else if (rollout && isAdmin) {
+    content = <RolloutDetail rolloutId={rollout.id} />;
   } else if (path === `${BASE}/errors`) {
     content = <ErrorsPage />;
   } else if (path === `${BASE}/audit` && isAdmin) {
@@ -106,6 +113,7 @@ export function App() {
         <Link href={HOME} class="brand">Hangar</Link>
         <nav aria-label="Main">
           {navLink(HOME, "Fleet")}
+          {isAdmin && navLink(`${BASE}/rollouts`, "Rollouts")}
           {navLink(`${BASE}/errors`, "Errors")}
           {isAdmin && navLink(`${BASE}/agent-versions`, "Agent versions")}
           {isAdmin && navLink(`${BASE}/audit`, "Audit log")}

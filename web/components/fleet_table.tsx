@@ -1,15 +1,12 @@
 /** The fleet's computer table: sortable headers, outdated and failing rows marked. */
-import type { ComputerSummary } from "../../protocol/mod.ts";
+import type { FleetComputer } from "../../protocol/mod.ts";
 import { formatDateTime, formatLastSeen } from "../format.ts";
 import { BASE, Link } from "../router.tsx";
 import { compareVersions } from "../semver_order.ts";
 import { OnlineBadge } from "./online_badge.tsx";
 
-/** Fields the list carries once rollouts (groups, update attempts) are in. */
-type FleetRow = ComputerSummary & { group?: string; last_update_state?: string | null };
-
 interface Props {
-  computers: ComputerSummary[];
+  computers: FleetComputer[];
   stableVersion: string | null;
   sort: string;
   order: "asc" | "desc";
@@ -52,7 +49,7 @@ export function FleetTable(props: Props) {
         </tr>
       </thead>
       <tbody>
-        {(props.computers as FleetRow[]).map((c) => {
+        {props.computers.map((c) => {
           const outdated = props.stableVersion !== null &&
             compareVersions(c.agent_version, props.stableVersion) < 0;
           const failed = c.last_update_state === "failed";
@@ -74,7 +71,7 @@ export function FleetTable(props: Props) {
                 {c.agent_version}
                 {outdated && <span class="badge badge-warn">Outdated</span>}
               </td>
-              <td data-label="Group">{c.group ?? "default"}</td>
+              <td data-label="Group">{c.group}</td>
               <td data-label="Last seen" class="nowrap">
                 <time dateTime={c.last_seen_at ?? undefined} title={formatDateTime(c.last_seen_at)}>
                   {formatLastSeen(c.online, c.last_seen_at)}

@@ -18,7 +18,7 @@ export function standingOf(version: string, stable: string | null): VersionStand
 interface Props {
   summary: FleetSummary;
   onPickVersion: (version: string) => void;
-  onPick: (filter: "outdated" | "updating" | "has_errors" | "failed") => void;
+  onPick: (filter: "outdated" | "updating" | "has_errors") => void;
 }
 
 export function VersionDistribution(props: Props) {

@@ -6,7 +6,7 @@
  */
 import { useMemo, useRef, useState } from "preact/hooks";
 import { COMPUTERS_CHANGED, VERSIONS_CHANGED } from "../../protocol/events.ts";
-import type { ComputerSummary, FleetSummary } from "../../protocol/mod.ts";
+import type { FleetComputer, FleetSummary } from "../../protocol/mod.ts";
 import { pageClient } from "../api_client.ts";
 import { EnrollmentCard } from "../components/enrollment_card.tsx";
 import { FleetTable } from "../components/fleet_table.tsx";
@@ -69,7 +69,7 @@ export function FleetPage() {
     setQuery(changes);
     setTrail({ key: "", cursors: [null] });
   };
-  const items: ComputerSummary[] = page.data?.items ?? [];
+  const items = (page.data?.items ?? []) as FleetComputer[];
   const total = page.data?.total ?? 0;
   const first = (cursors.length - 1) * PAGE_SIZE;
   const activeFilters = FILTER_KEYS.filter((k) => filters[k] !== "");
@@ -83,12 +83,13 @@ export function FleetPage() {
         <VersionDistribution
           summary={summary.data as FleetSummary}
           onPickVersion={(version) => set({ version })}
-          onPick={(f) => f === "failed" ? set({ updating: null }) : set({ [f]: "true" })}
+          onPick={(f) => set({ [f]: "true" })}
         />
       )}
       <FleetFilters
         values={filters}
         versions={summary.data?.by_version.map((v) => v.version) ?? []}
+        groups={summary.data?.by_group.map((g) => g.group) ?? []}
         onChange={set}
         onClear={() => set(Object.fromEntries(FILTER_KEYS.map((k) => [k, null])))}
         active={activeFilters.length}
@@ -156,6 +157,7 @@ export function FleetPage() {
 interface FiltersProps {
   values: Record<string, string>;
   versions: string[];
+  groups: string[];
   active: number;
   onChange: (changes: Record<string, string | null>) => void;
   onClear: () => void;
@@ -218,14 +220,14 @@ function FleetFilters(props: FiltersProps) {
       </label>
       <label>
         Group
-        <input
-          type="text"
+        <select
           name="group"
           value={values.group}
-          placeholder="Any"
-          size={10}
-          onChange={(e) => onChange({ group: e.currentTarget.value.trim() })}
-        />
+          onChange={(e) => onChange({ group: e.currentTarget.value })}
+        >
+          <option value="">Any</option>
+          {props.groups.map((g) => <option key={g} value={g}>{g}</option>)}
+        </select>
       </label>
       <div class="filter-checks">
         {check("outdated", "Outdated")}
