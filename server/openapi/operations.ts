@@ -182,6 +182,11 @@ export const CORE_OPERATIONS: OperationDoc[] = [
       },
     },
     replies: { 204: { description: "Stored" } },
+    errors: [[
+      429,
+      "rate_limited",
+      "Too many error reports, try again in 2 s (Retry-After; AGENT_REPORTS_PER_MINUTE)",
+    ]],
   },
   {
     method: "get",
