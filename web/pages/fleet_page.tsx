@@ -6,7 +6,8 @@
  */
 import { useMemo, useRef, useState } from "preact/hooks";
 import { COMPUTERS_CHANGED, VERSIONS_CHANGED } from "../../protocol/events.ts";
-import type { FleetComputer, FleetSummary } from "../../protocol/mod.ts";
+import type { FleetComputer, FleetSummary, Rollout } from "../../protocol/mod.ts";
+import { BASE, Link } from "../router.tsx";
 import { pageClient } from "../api_client.ts";
 import { EnrollmentCard } from "../components/enrollment_card.tsx";
 import { FleetTable } from "../components/fleet_table.tsx";
@@ -78,6 +79,11 @@ export function FleetPage() {
     <Page title="Fleet">
       {summary.error && !summary.data && (
         <p class="notice notice-error" role="alert">Could not load the fleet: {summary.error}</p>
+      )}
+      {summary.data?.active_rollout && (
+        <ActiveRolloutBanner
+          rollout={summary.data.active_rollout}
+        />
       )}
       {summary.data && (
         <VersionDistribution
@@ -151,6 +157,22 @@ export function FleetPage() {
       )}
       <EnrollmentCard />
     </Page>
+  );
+}
+
+/** The running, paused or halted rollout, one line, linking to its page. */
+function ActiveRolloutBanner(props: { rollout: Record<string, unknown> }) {
+  const r = props.rollout as unknown as Rollout;
+  return (
+    <p
+      class={`card rollout-banner ${r.status === "halted" ? "halted" : ""}`}
+      data-testid="active-rollout"
+    >
+      Rollout of <strong>{r.version}</strong> {r.status}, stage {r.stage_index + 1} of{" "}
+      {r.stages.length}: {r.counts.updated} of {r.counts.cohort} updated
+      {r.counts.failed > 0 ? `, ${r.counts.failed} failed` : ""}.{" "}
+      <Link href={`${BASE}/rollouts/${encodeURIComponent(r.id)}`}>Open the rollout</Link>
+    </p>
   );
 }
 

@@ -20,6 +20,7 @@ import { type BenchServer, markStable, uploadPackage } from "../server.ts";
 
 const NAME = "fleet_console";
 const VERSIONS = ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "2.0.0-beta.1"];
+const GROUPS = ["canary", "office", "warehouse"];
 const CHROMIUM = "/usr/bin/chromium";
 
 /** Every filter of the list alone, and each sort, at a page of 50. */
@@ -29,6 +30,8 @@ const LIST_QUERIES = [
   "status=online",
   "status=offline",
   "version=1.2.0",
+  "group=canary",
+  "updating=true",
   "outdated=true",
   "has_errors=true",
   "sort=agent_version&order=desc",
@@ -83,7 +86,7 @@ export async function runFleetConsole(ctx: Context): Promise<void> {
     const pkg = await makeBenchPackage(ctx.workDir, "1.2.0", 1024);
     await markStable(p.server, (await uploadPackage(p.server, pkg.path, "1.2.0")).record.id);
     const first = Math.min(10_000, total);
-    await seedServerFleet(p.server, { count: first, versions: VERSIONS });
+    await seedServerFleet(p.server, { count: first, versions: VERSIONS, groups: GROUPS });
     progress(`seeded ${first} computers`);
 
     if (existsSync(CHROMIUM)) {
@@ -99,7 +102,12 @@ export async function runFleetConsole(ctx: Context): Promise<void> {
     } else progress(`${CHROMIUM} missing: no first-render figure`);
 
     if (total > first) {
-      await seedServerFleet(p.server, { count: total - first, versions: VERSIONS, prefix: "b" });
+      await seedServerFleet(p.server, {
+        count: total - first,
+        versions: VERSIONS,
+        groups: GROUPS,
+        prefix: "b",
+      });
       progress(`seeded ${total} computers in all`);
     }
     for (const query of LIST_QUERIES) {
