@@ -5,21 +5,8 @@
  * it starts the installed agent instead and steps aside.
  */
 import { join } from "node:path";
-import { launcherPath, MANIFEST_NAME, PackageManifest } from "../protocol/mod.ts";
-import { readTextIfExists } from "./atomic_file.ts";
+import { launcherPath, readInstalledManifest } from "../package/mod.ts";
 import { parseSupervisorKind, SUPERVISOR_ENV } from "../updater/supervisor/supervisor.ts";
-
-/** The installed package's manifest, or null when there is none or it is unreadable. */
-export async function readInstalledManifest(installDir: string): Promise<PackageManifest | null> {
-  const text = await readTextIfExists(join(installDir, MANIFEST_NAME));
-  if (text === null) return null;
-  try {
-    const parsed = PackageManifest.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Starts the installed agent, detached (or leaves that to the supervisor), when the installed version differs

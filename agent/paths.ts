@@ -1,5 +1,15 @@
-/** Where the agent keeps its files under the install dir (docs/update-protocol.md). */
+/** Where the agent keeps its files under the install dir (the layout is package/layout.ts). */
 import { join } from "node:path";
+import {
+  CONFIG_DIR,
+  HEALTH_NAME,
+  LOCK_NAME,
+  LOG_DIR,
+  OUTBOX_NAME,
+  RESULT_NAME,
+  STATUS_OUTBOX_NAME,
+  UPDATE_DIR,
+} from "../package/layout.ts";
 
 export interface AgentPaths {
   installDir: string;
@@ -21,14 +31,14 @@ export interface AgentPaths {
 export function agentPaths(installDir: string): AgentPaths {
   return {
     installDir,
-    logDir: join(installDir, "logs"),
-    outbox: join(installDir, "error_reports.jsonl"),
-    lock: join(installDir, "agent.lock"),
-    health: join(installDir, "agent_health.json"),
-    updateResult: join(installDir, "update_result.json"),
-    failedUpdate: join(installDir, "config", "failed_update.json"),
-    updateStatusOutbox: join(installDir, "update_status.jsonl"),
-    updateStatusAttempt: join(installDir, "config", "update_status_attempt.json"),
-    updateDir: join(installDir, "_update"),
+    logDir: join(installDir, LOG_DIR),
+    outbox: join(installDir, OUTBOX_NAME),
+    lock: join(installDir, LOCK_NAME),
+    health: join(installDir, HEALTH_NAME),
+    updateResult: join(installDir, RESULT_NAME),
+    failedUpdate: join(installDir, CONFIG_DIR, "failed_update.json"),
+    updateStatusOutbox: join(installDir, STATUS_OUTBOX_NAME),
+    updateStatusAttempt: join(installDir, CONFIG_DIR, "update_status_attempt.json"),
+    updateDir: join(installDir, UPDATE_DIR),
   };
 }

@@ -6,7 +6,6 @@ export * from "./headers.ts";
 export * from "./events.ts";
 export * from "./error_types.ts";
 export * from "./schemas.ts";
-export * from "./package.ts";
 export * from "./audit.ts";
 export * from "./api_tokens.ts";
 export * from "./fleet.ts";

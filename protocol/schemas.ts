@@ -4,12 +4,13 @@
  * Field names keep the plan's snake_case.
  */
 import { z } from "zod";
+import { isValidVersion, MAX_VERSION_LENGTH } from "../package/version.ts";
 
-const semverPattern =
-  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
-
-/** A semantic version such as `1.2.3` or `2.0.0-rc.1`. */
-export const SemverString = z.string().max(256).regex(semverPattern, "must be a semantic version");
+/** A semantic version such as `1.2.3` or `2.0.0-rc.1`, under the one version rule (package/). */
+export const SemverString = z.string().max(MAX_VERSION_LENGTH).refine(
+  isValidVersion,
+  "must be a semantic version",
+);
 
 /** A computer group's name: what `agent enroll --group` and the admin set. */
 export const GroupName = z.string().min(1).max(100).regex(
@@ -129,21 +130,6 @@ export type ComputerSummary = z.infer<typeof ComputerSummary>;
 /** Payload of `agent:new_version_available`. */
 export const NewVersionPayload = z.object({ new_stable_version: SemverString });
 export type NewVersionPayload = z.infer<typeof NewVersionPayload>;
-
-/** `manifest.json` inside a package. */
-export const PackageManifest = z.object({
-  name: z.string(),
-  version: SemverString,
-  platform: z.string(),
-  agent: z.string().min(1),
-  updater: z.string().min(1),
-  files: z.array(z.object({
-    path: z.string().min(1),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/),
-    size: z.number().int().nonnegative(),
-  })),
-});
-export type PackageManifest = z.infer<typeof PackageManifest>;
 
 /** The body of every error reply. */
 export const ApiErrorBody = z.object({

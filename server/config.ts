@@ -3,7 +3,7 @@
  * ConfigError naming the variable; `main.ts` prints it as one line and exits.
  */
 import { join, resolve } from "node:path";
-import { decodePublicKey } from "../protocol/signing.ts";
+import { decodePublicKey } from "../package/signature.ts";
 
 export interface Config {
   port: number;

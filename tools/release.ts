@@ -13,7 +13,7 @@
  */
 import { parseArgs } from "node:util";
 import { relative, resolve } from "node:path";
-import { decodePublicKey, parseTrustedKeys } from "../protocol/signing.ts";
+import { decodePublicKey, parseTrustedKeys } from "../package/signature.ts";
 import { buildPackage, isTarget, TARGETS } from "./release/build_package.ts";
 import { keygen } from "./release/keygen.ts";
 import { createProgress, formatBytes } from "./release/progress.ts";

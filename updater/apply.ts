@@ -23,14 +23,13 @@ import {
   writeJournal,
 } from "./journal.ts";
 import { describeError, UpdateLog } from "./log.ts";
-import { type Manifest, readInstalledManifest } from "./manifest.ts";
-import { PackageError, verifyAndExtract } from "./package.ts";
+import { type Manifest, readInstalledManifest, type TrustedKey } from "../package/mod.ts";
+import { PackageError, packageFailure, verifyAndExtract } from "./package.ts";
 import { installPaths } from "./paths.ts";
 import { waitForPidExit } from "./process.ts";
 import { claimJournal, recoverClaimedJournal } from "./recover.ts";
 import { writeResult } from "./result.ts";
 import { performRollback, restartAgent } from "./rollback.ts";
-import { SignatureError, type UpdaterKey } from "./signature.ts";
 import { supervisorFor } from "./supervisor/supervisor.ts";
 
 export interface ApplyOptions {
@@ -41,7 +40,7 @@ export interface ApplyOptions {
   waitTimeoutMs: number;
   healthTimeoutMs: number;
   /** From `--trusted-keys`: the package must be signed by one of them. Empty: no check. */
-  trustedKeys: UpdaterKey[];
+  trustedKeys: TrustedKey[];
 }
 
 /** Runs the whole update; returns the exit code. */
@@ -134,7 +133,7 @@ async function waitForOldAgent(ctx: UpdateContext, pid: number): Promise<number 
 }
 
 /** Steps 2 to 4; then 5 and 6. */
-async function verifyAndSwap(ctx: UpdateContext, trustedKeys: UpdaterKey[]): Promise<number> {
+async function verifyAndSwap(ctx: UpdateContext, trustedKeys: TrustedKey[]): Promise<number> {
   const { log, paths } = ctx;
   const packagePath = ctx.journal.package_path;
   let manifest: Manifest;
@@ -196,8 +195,7 @@ async function verifyAndSwap(ctx: UpdateContext, trustedKeys: UpdaterKey[]): Pro
  */
 async function abandonBeforeChanges(ctx: UpdateContext, err: unknown): Promise<number> {
   const { log, paths } = ctx;
-  const untrusted = err instanceof SignatureError;
-  const corrupt = err instanceof PackageError || untrusted;
+  const corrupt = err instanceof PackageError;
   await removePath(paths.staging).catch((e) =>
     log.warn(`Cannot remove ${paths.staging}: ${describeError(e)}`)
   );
@@ -210,12 +208,16 @@ async function abandonBeforeChanges(ctx: UpdateContext, err: unknown): Promise<n
       (e) => log.warn(`Cannot delete the corrupt package: ${describeError(e)}`),
     );
   }
-  await writeResult(paths.install, "failed", ctx.journal, {
-    failed_step: "2-verify",
-    error_type: untrusted ? "UpdateSignatureInvalid" : "UpdateExtractionFailed",
-    message: describeError(err),
-    ...(untrusted ? { key_id: err.keyId, reason: err.reason } : {}),
-  });
+  await writeResult(
+    paths.install,
+    "failed",
+    ctx.journal,
+    corrupt ? packageFailure(err) : {
+      failed_step: "2-verify",
+      error_type: "UpdateExtractionFailed",
+      message: describeError(err),
+    },
+  );
   await removeJournal(paths.install);
   log.error(`Update abandoned, nothing was changed: ${describeError(err)}`);
   await restartAgent(ctx, ctx.journal.from_version, "Restart the old agent");

@@ -5,15 +5,14 @@
  * (is the file in the backup? still in staging?) says what is left to do.
  */
 import { exists, moveFile, removePath, type RetryOptions } from "./fs_retry.ts";
-import type { Manifest } from "./manifest.ts";
 import {
-  type InstallPaths,
   isExcludedPath,
   isSafeEntryPath,
+  type Manifest,
   MANIFEST_NAME,
-  nativePath,
   SIGNATURE_NAME,
-} from "./paths.ts";
+} from "../package/mod.ts";
+import { type InstallPaths, nativePath } from "./paths.ts";
 
 /** The staged package's files, with `manifest.json` and its signature moved into place last. */
 export async function listNewFiles(manifest: Manifest, stagingDir: string): Promise<string[]> {

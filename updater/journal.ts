@@ -5,22 +5,16 @@
  */
 import { join } from "node:path";
 import { writeAll, writeFileAtomic } from "./fs_retry.ts";
-import { JOURNAL_NAME } from "./paths.ts";
+import { JOURNAL_NAME, type UpdaterErrorType } from "../package/layout.ts";
 import { isPidAlive, sleep } from "./process.ts";
 
 export const STEPS = ["1-wait", "2-verify", "3-backup", "4-swap", "5-launch", "6-cleanup"] as const;
 export type StepId = (typeof STEPS)[number] | "rollback";
 
-export type UpdateErrorType =
-  | "UpdateExtractionFailed"
-  | "UpdateLaunchFailed"
-  | "UpdateGeneralFailure"
-  | "UpdateSignatureInvalid";
-
 /** Why an update is being rolled back. */
 export interface Failure {
   failed_step: StepId;
-  error_type: UpdateErrorType;
+  error_type: UpdaterErrorType;
   message: string;
   /** UpdateSignatureInvalid only: the key the package claims or was signed with. */
   key_id?: string | null;

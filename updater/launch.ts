@@ -3,8 +3,8 @@
  * (`agent_health.json`: version and PID, written once it is up).
  */
 import { join } from "node:path";
-import { launcherPath, readInstalledManifest } from "./manifest.ts";
-import { HEALTH_NAME, nativePath } from "./paths.ts";
+import { HEALTH_NAME, launcherPath, readInstalledManifest } from "../package/mod.ts";
+import { nativePath } from "./paths.ts";
 import { isPidAlive, sleep, spawnAgent, stopProcess } from "./process.ts";
 
 /** An agent process the updater watches. */

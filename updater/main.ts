@@ -10,7 +10,7 @@ import { applyUpdate } from "./apply.ts";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./exit_codes.ts";
 import { describeError } from "./log.ts";
 import { runRecoverCommand } from "./recover_command.ts";
-import { parseKeys } from "./signature.ts";
+import { parseTrustedKeys } from "../package/mod.ts";
 
 export const USAGE = `Usage:
   updater --package-path <zip> --install-dir <dir> --pid-to-wait <pid> --log-dir <dir>
@@ -79,8 +79,8 @@ export async function main(args: string[]): Promise<number> {
       throw new UsageError(`--pid-to-wait must be a process id, got "${pidText}"`);
     }
     const logDir = required(values, "log-dir");
-    const trustedKeys = await parseKeys(values["trusted-keys"]).catch((err) => {
-      throw new UsageError((err as Error).message);
+    const trustedKeys = await parseTrustedKeys(values["trusted-keys"]).catch((err) => {
+      throw new UsageError(`--trusted-keys: ${(err as Error).message}`);
     });
     return await applyUpdate({
       packagePath,

@@ -11,7 +11,7 @@ import type { UpdateContext } from "./context.ts";
 import { EXIT_OK, EXIT_ROLLED_BACK } from "./exit_codes.ts";
 import { readJournal } from "./journal.ts";
 import { UpdateLog } from "./log.ts";
-import { readInstalledManifest } from "./manifest.ts";
+import { readInstalledManifest } from "../package/mod.ts";
 import { installPaths } from "./paths.ts";
 import {
   claimWhenOwnerGone,

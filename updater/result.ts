@@ -6,16 +6,7 @@
 import { join } from "node:path";
 import { writeFileAtomic } from "./fs_retry.ts";
 import type { Failure } from "./journal.ts";
-import { RESULT_NAME } from "./paths.ts";
-
-export type UpdateOutcome = "failed" | "rolled_back" | "rolled_forward" | "rollback_failed";
-
-export interface UpdateResult extends Failure {
-  outcome: UpdateOutcome;
-  from_version: string | null;
-  to_version: string | null;
-  finished_at: string;
-}
+import { RESULT_NAME, type UpdateOutcome, type UpdateResult } from "../package/layout.ts";
 
 export async function writeResult(
   installDir: string,

@@ -4,7 +4,7 @@
  * read, so even a large package answers at once.
  */
 import { BlobReader, configure, TextWriter, ZipReader } from "@zip.js/zip.js";
-import { MANIFEST_NAME } from "../protocol/package.ts";
+import { MANIFEST_NAME } from "../package/layout.ts";
 
 // Workers would be started from blob: URLs, which the page's CSP refuses.
 configure({ useWebWorkers: false });

@@ -15,11 +15,11 @@ import {
   launcherPath,
   MANIFEST_NAME,
   PORTABLE_PLATFORM,
+  readInstalledManifest,
   SIGNATURE_NAME,
-} from "../../protocol/mod.ts";
+} from "../../package/mod.ts";
 import { ConfigManager } from "../config.ts";
 import { enroll } from "../enroll.ts";
-import { readInstalledManifest } from "../installed_agent.ts";
 import { isProcessAlive } from "../lock.ts";
 import { readSuperviseState } from "../../updater/supervisor/supervise_control.ts";
 import { UNIT_DIR, UNIT_NAME, unitFile } from "./systemd_unit.ts";

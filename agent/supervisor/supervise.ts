@@ -8,9 +8,8 @@
  * updater/supervisor/supervise_control.ts for the files they share.
  */
 import { join } from "node:path";
-import { launcherPath } from "../../protocol/mod.ts";
 import { writeJsonAtomic } from "../atomic_file.ts";
-import { readInstalledManifest } from "../installed_agent.ts";
+import { launcherPath, readInstalledManifest } from "../../package/mod.ts";
 import type { Logger } from "../log.ts";
 import {
   isHeld,

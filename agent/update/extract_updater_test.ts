@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { parseTrustedKeys, type TrustedKey } from "../../protocol/signing.ts";
+import { parseTrustedKeys, type TrustedKey } from "../../package/signature.ts";
 import {
   buildManifest,
   makePackage,
@@ -85,20 +85,20 @@ Deno.test("extractUpdater fails with UpdateExtractionFailed", async (t) => {
         ...m,
         files: m.files.map((f) => f.path === "updater.js" ? { ...f, sha256: "0".repeat(64) } : f),
       }),
-    }, /updater\.js does not match the manifest/],
+    }, /"updater\.js" does not match manifest\.json/],
     ["when the manifest lists a file the zip lacks", {
       manifestOverride: (m) => ({
         ...m,
         files: [...m.files, { path: "updater.dat", sha256: "0".repeat(64), size: 1 }],
       }),
-    }, /lacks updater\.dat/],
+    }, /missing "updater\.dat", which manifest\.json lists/],
     ["when the updater path escapes", {
       updater: "../updater",
       manifestOverride: (m) => ({
         ...m,
         files: [...m.files, { ...m.files[0], path: "../updater" }],
       }),
-    }, /Unsafe path/],
+    }, /"\.\.\/updater" is not a safe relative path/],
     ["when the file is not a zip", {}, /not a readable zip/, new TextEncoder().encode("no zip")],
   ];
   for (const [name, options, pattern, raw] of cases) {
@@ -171,7 +171,7 @@ Deno.test("extractUpdater refuses with UpdateSignatureInvalid", async (t) => {
       tamper: swapAgent,
       reason: "file_mismatch",
       keyId: key.keyId,
-      message: /agent\.js does not match the manifest/,
+      message: /"agent\.js" does not match manifest\.json/,
     },
     {
       name: "a signed package of another version than offered",

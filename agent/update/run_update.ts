@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import type { UpdateInfo } from "../../protocol/mod.ts";
-import { parseTrustedKeys } from "../../protocol/signing.ts";
+import { parseTrustedKeys } from "../../package/signature.ts";
 import { AgentState } from "../core/agent_state.ts";
 import type { HttpClient } from "../net/http_client.ts";
 import { DownloadGaveUpError, type DownloadOptions } from "../net/download.ts";

@@ -10,6 +10,12 @@ export interface BuiltPackage {
   sha256: string;
 }
 
+/** The files of a fixture package; the manifest lists them all. */
+export const PACKAGE_FILES = {
+  agent: "#!/bin/sh\necho agent\n",
+  updater: "#!/bin/sh\necho updater\n",
+};
+
 /** A real package zip for `version` (portable launchers), optionally altered. */
 export async function buildPackage(
   version: string,
@@ -20,7 +26,7 @@ export async function buildPackage(
     const path = join(dir, "package.zip");
     await makePackage({
       version,
-      files: { agent: "#!/bin/sh\necho agent\n", updater: "#!/bin/sh\necho updater\n" },
+      files: PACKAGE_FILES,
       ...options,
     }, path);
     const bytes = await Deno.readFile(path);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { makeTestApp, TEST_ADAPTERS, type TestAgent, type TestApp } from "../test_app.ts";
-import { buildPackage, sha256, uploadVersion } from "./_package_fixtures.ts";
+import { buildPackage, PACKAGE_FILES, sha256, uploadVersion } from "./_package_fixtures.ts";
 
 function download(
   t: TestApp,
@@ -28,7 +28,7 @@ for (const { adapter, ignore, label } of TEST_ADAPTERS) {
       const agent = await app.registerAgent();
       // Big enough to span several reads of the file stream.
       const pkg = await buildPackage("1.4.0", {
-        extraEntries: { "blob.bin": new Uint8Array(randomBytes(700_000)) },
+        files: { ...PACKAGE_FILES, "blob.bin": new Uint8Array(randomBytes(700_000)) },
       });
       const record = await uploadVersion(app, "1.4.0", pkg);
       assert.equal(record.download_url, `/api/agent/agent-packages/${NAME}`);

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { makeTestApp, type TestAgent } from "../test_app.ts";
-import { buildPackage, sha256, uploadVersion } from "./_package_fixtures.ts";
+import { buildPackage, PACKAGE_FILES, sha256, uploadVersion } from "./_package_fixtures.ts";
 
 const NAME = "hangar-agent-1.4.0.zip";
 
@@ -15,7 +15,7 @@ Deno.test("GET /agent-packages over a real server: full, resumed, capped, slot f
   const agent: TestAgent = await app.registerAgent();
   // More than loopback socket buffers hold, so a download that is not read stays in flight.
   const pkg = await buildPackage("1.4.0", {
-    extraEntries: { "blob.bin": new Uint8Array(randomBytes(12_000_000)) },
+    files: { ...PACKAGE_FILES, "blob.bin": new Uint8Array(randomBytes(12_000_000)) },
   });
   await uploadVersion(app, "1.4.0", pkg);
   const url = `${await app.serve()}/api/agent/agent-packages/${NAME}`;

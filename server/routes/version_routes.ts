@@ -1,7 +1,7 @@
 /** `/api/admin/agents/versions`: upload a package, list versions, set the stable flag. */
 import { Hono } from "hono";
 import { AUDIT_ACTIONS, SetStabilityRequest } from "../../protocol/mod.ts";
-import { parseTrustedKeys } from "../../protocol/signing.ts";
+import { parseTrustedKeys } from "../../package/signature.ts";
 import type { Db } from "../db/db.ts";
 import type { AppEnv } from "../env.ts";
 import type { Logger } from "../log.ts";

@@ -4,7 +4,7 @@ import { TextReader, ZipWriter } from "@zip.js/zip.js";
 import { makePackage, type MakePackageOptions } from "../../tests/helpers/make_package.ts";
 import { HttpError } from "../errors.ts";
 import { checkPackage } from "./package_check.ts";
-import { parseTrustedKeys } from "../../protocol/signing.ts";
+import { parseTrustedKeys } from "../../package/signature.ts";
 import { makeSignedPackage, newSigningKey } from "../../tests/helpers/signing.ts";
 
 const FILES = { agent: "#!/bin/sh\necho agent\n", updater: "#!/bin/sh\necho updater\n" };

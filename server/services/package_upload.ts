@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { type AgentVersionRecord, SemverString } from "../../protocol/mod.ts";
-import type { TrustedKey } from "../../protocol/signing.ts";
+import type { TrustedKey } from "../../package/signature.ts";
 import { HttpError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { boundaryOf, MultipartError, parseMultipart, readPartText } from "../storage/multipart.ts";

@@ -7,7 +7,7 @@
  * every process whose command line names the install dir and stops it by PID.
  */
 import { join } from "node:path";
-import { PackageManifest } from "../../protocol/mod.ts";
+import { parseManifest } from "../../package/mod.ts";
 import { extractZip } from "../../tools/release/zip.ts";
 import { listComputers, type TestServer } from "./server_process.ts";
 
@@ -69,9 +69,7 @@ export class AgentInstall {
     const dir = await Deno.makeTempDir({ prefix: "hangar-install-", dir: options.parentDir });
     const env = { HANGAR_DENO: Deno.execPath(), NO_COLOR: "1", ...options.env };
     await extractZip(zipPath, dir);
-    const manifest = PackageManifest.parse(
-      JSON.parse(await Deno.readTextFile(join(dir, "manifest.json"))),
-    );
+    const manifest = parseManifest(await Deno.readFile(join(dir, "manifest.json")));
     for (const entry of [manifest.agent, manifest.updater]) {
       await Deno.chmod(join(dir, entry), 0o755);
     }

@@ -3,7 +3,7 @@
  * the release tool, over the exact manifest bytes `makePackage` writes.
  */
 import { generateSigningKey, type SigningKey } from "../../tools/release/signing_key.ts";
-import { signManifest } from "../../protocol/signing.ts";
+import { signManifest } from "../../package/signature.ts";
 import {
   buildManifest,
   type MadePackage,

@@ -6,7 +6,7 @@
  * names the install dir and stops it by PID.
  */
 import { join } from "node:path";
-import { PackageManifest } from "../../protocol/mod.ts";
+import { parseManifest } from "../../package/mod.ts";
 import { extractZip } from "../release/zip.ts";
 
 export class AgentInstall {
@@ -23,9 +23,7 @@ export class AgentInstall {
     const dir = await Deno.makeTempDir({ prefix: "hangar-bench-agent-" });
     const env = { HANGAR_DENO: Deno.execPath(), NO_COLOR: "1" };
     await extractZip(zipPath, dir);
-    const manifest = PackageManifest.parse(
-      JSON.parse(await Deno.readTextFile(join(dir, "manifest.json"))),
-    );
+    const manifest = parseManifest(await Deno.readFile(join(dir, "manifest.json")));
     for (const entry of [manifest.agent, manifest.updater]) {
       await Deno.chmod(join(dir, entry), 0o755);
     }

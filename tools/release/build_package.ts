@@ -5,7 +5,7 @@
  * folder as `hangar-agent-<version>-<target>.zip`.
  */
 import { join } from "node:path";
-import { MANIFEST_NAME, PackageManifest, SIGNATURE_NAME } from "../../protocol/mod.ts";
+import { type Manifest, MANIFEST_NAME, parseManifest, SIGNATURE_NAME } from "../../package/mod.ts";
 import { buildCompiled, type StagedFiles } from "./build_compiled.ts";
 import { buildPortable } from "./build_portable.ts";
 import { createManifest, hashFile, writeManifest } from "./manifest.ts";
@@ -22,7 +22,7 @@ export function isTarget(value: string): value is Target {
 }
 
 export interface BuildOptions {
-  /** The source tree to build from (holds agent/, updater/, protocol/, deno.json). */
+  /** The source tree to build from (holds agent/, updater/, package/, protocol/, deno.json). */
   root: string;
   /** The version to stamp; default: the one in `<root>/agent/version.ts`. */
   version?: string;
@@ -44,7 +44,7 @@ export interface BuiltPackage {
   /** The unzipped package: manifest.json and the files it lists. */
   packageDir: string;
   zipPath: string;
-  manifest: PackageManifest;
+  manifest: Manifest;
   size: number;
   sha256: string;
   /** The id of the key that signed manifest.json, or null for an unsigned package. */
@@ -126,9 +126,7 @@ export async function zipPackage(
   zipPath: string,
   modified = sourceDateEpoch(),
 ): Promise<{ size: number; sha256: string }> {
-  const manifest = PackageManifest.parse(
-    JSON.parse(await Deno.readTextFile(join(packageDir, MANIFEST_NAME))),
-  );
+  const manifest = parseManifest(await Deno.readFile(join(packageDir, MANIFEST_NAME)));
   const signed = await Deno.stat(join(packageDir, SIGNATURE_NAME)).then(() => true, () => false);
   const executables = new Set([manifest.agent, manifest.updater]);
   await writeZip(zipPath, packageDir, [
@@ -140,10 +138,8 @@ export async function zipPackage(
 }
 
 /** Re-hashes the files of a package folder after they changed and rewrites its manifest. */
-export async function refreshManifest(packageDir: string): Promise<PackageManifest> {
-  const old = PackageManifest.parse(
-    JSON.parse(await Deno.readTextFile(join(packageDir, MANIFEST_NAME))),
-  );
+export async function refreshManifest(packageDir: string): Promise<Manifest> {
+  const old = parseManifest(await Deno.readFile(join(packageDir, MANIFEST_NAME)));
   const manifest = await createManifest({
     ...old,
     dir: packageDir,

@@ -8,7 +8,7 @@ import { buildPackage, type BuiltPackage, refreshManifest, zipPackage } from "./
 import { cmdLauncher } from "./build_portable.ts";
 import { hashFile } from "./manifest.ts";
 import { generateSigningKey } from "./signing_key.ts";
-import { parseTrustedKeys, verifyManifestSignature } from "../../protocol/signing.ts";
+import { parseTrustedKeys, verifyManifestSignature } from "../../package/signature.ts";
 import { extractZip, listZip } from "./zip.ts";
 import { fileURLToPath } from "node:url";
 

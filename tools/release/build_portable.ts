@@ -4,7 +4,7 @@
  * Windows `.cmd` launcher that run it with the Deno in HANGAR_DENO or on PATH.
  */
 import { join } from "node:path";
-import { PORTABLE_PLATFORM } from "../../protocol/mod.ts";
+import { PORTABLE_PLATFORM } from "../../package/mod.ts";
 import { runDeno } from "./run_deno.ts";
 import type { StagedFiles } from "./build_compiled.ts";
 

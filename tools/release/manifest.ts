@@ -4,9 +4,8 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { MANIFEST_NAME, type PackageManifest } from "../../protocol/mod.ts";
+import { type Manifest, MANIFEST_NAME, PACKAGE_NAME } from "../../package/mod.ts";
 
-export const PACKAGE_NAME = "hangar-agent";
 const CHUNK = 1024 * 1024;
 
 /** SHA-256 (hex) and size of a file, read 1 MiB at a time so big files stay out of memory. */
@@ -35,7 +34,7 @@ export interface ManifestInput {
 }
 
 /** Hashes the files of a staged package and returns its manifest. */
-export async function createManifest(input: ManifestInput): Promise<PackageManifest> {
+export async function createManifest(input: ManifestInput): Promise<Manifest> {
   for (const entry of [input.agent, input.updater]) {
     if (!input.files.includes(entry)) throw new Error(`The package has no file "${entry}"`);
   }
@@ -54,7 +53,7 @@ export async function createManifest(input: ManifestInput): Promise<PackageManif
 }
 
 /** Writes `manifest.json` into the staged package dir and returns its path. */
-export async function writeManifest(dir: string, manifest: PackageManifest): Promise<string> {
+export async function writeManifest(dir: string, manifest: Manifest): Promise<string> {
   const path = join(dir, MANIFEST_NAME);
   await Deno.writeTextFile(path, JSON.stringify(manifest, null, 2) + "\n");
   return path;

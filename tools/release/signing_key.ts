@@ -4,7 +4,7 @@
  * HANGAR_SIGNING_KEY and writes `manifest.sig` beside `manifest.json`.
  */
 import { join } from "node:path";
-import { MANIFEST_NAME, SIGNATURE_NAME } from "../../protocol/mod.ts";
+import { MANIFEST_NAME, SIGNATURE_NAME } from "../../package/mod.ts";
 import {
   formatPublicKey,
   fromBase64,
@@ -12,7 +12,7 @@ import {
   SIGNATURE_ALGORITHM,
   signManifest,
   toBase64,
-} from "../../protocol/signing.ts";
+} from "../../package/signature.ts";
 
 export interface SigningKey {
   privateKey: CryptoKey;

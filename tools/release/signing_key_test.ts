@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { parseTrustedKeys, toBase64, verifyManifestSignature } from "../../protocol/signing.ts";
+import { parseTrustedKeys, toBase64, verifyManifestSignature } from "../../package/signature.ts";
 import { keygen } from "./keygen.ts";
 import {
   generateSigningKey,

@@ -7,10 +7,17 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import semver from "semver";
-import { decodePublicKey, formatPublicKey } from "../../protocol/signing.ts";
+import { decodePublicKey, formatPublicKey } from "../../package/signature.ts";
 
 /** What the agent and the updater need to build: their code, the shared contract, the config. */
-export const BUILD_SOURCES = ["agent", "updater", "protocol", "deno.json", "deno.lock"] as const;
+export const BUILD_SOURCES = [
+  "agent",
+  "updater",
+  "package",
+  "protocol",
+  "deno.json",
+  "deno.lock",
+] as const;
 
 const VERSION_FILE = join("agent", "version.ts");
 const VERSION_LINE = /^export const VERSION = "[^"]*";$/m;

@@ -11,7 +11,7 @@ import {
   ZipWriter,
 } from "@zip.js/zip.js";
 import { dirname, join } from "node:path";
-import { isSafeEntryPath } from "../../protocol/mod.ts";
+import { isSafeEntryPath } from "../../package/mod.ts";
 
 export interface ZipEntryInput {
   /** The name in the zip, relative, with forward slashes. */

@@ -8,7 +8,7 @@
  */
 import { join } from "node:path";
 import { LaunchError, stopAgent, type WatchedAgent } from "../launch.ts";
-import { HEALTH_NAME } from "../paths.ts";
+import { HEALTH_NAME } from "../../package/layout.ts";
 import { isPidAlive, sleep, stopProcess } from "../process.ts";
 import type { AgentSupervisor } from "./supervisor.ts";
 

@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { LaunchError, type WatchedAgent } from "../launch.ts";
-import { HEALTH_NAME } from "../paths.ts";
+import { HEALTH_NAME } from "../../package/layout.ts";
 import { isPidAlive, sleep } from "../process.ts";
 import type { AgentSupervisor, CommandRunner, SupervisorCommand } from "./supervisor.ts";
 

@@ -8,7 +8,7 @@ import {
   signManifest,
   toBase64,
   verifyManifestSignature,
-} from "./signing.ts";
+} from "./signature.ts";
 
 async function newKey() {
   const pair = await crypto.subtle.generateKey("Ed25519", true, [

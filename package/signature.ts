@@ -1,10 +1,9 @@
 /**
- * Package signatures, shared by the release tool (signs), the server (checks
- * uploads) and the agent (checks before it runs anything). `manifest.sig` is an
- * Ed25519 signature over the exact bytes of `manifest.json`, which lists the
- * version and every file's SHA-256, so one signature covers the whole package.
- * WebCrypto only: this folder is bundled into the admin page too. The updater
- * keeps its own copy of the verifier (`updater/signature.ts`).
+ * Package signatures, used by the release tool (signs) and by
+ * `openVerifiedPackage` for the server, the agent and the updater (verify).
+ * `manifest.sig` is an Ed25519 signature over the exact bytes of
+ * `manifest.json`, which lists the version and every file's SHA-256, so one
+ * signature covers the whole package. WebCrypto only.
  *
  * @example
  * ```ts
