@@ -42,6 +42,12 @@ export type VerifyResult =
 
 export class KeyFormatError extends Error {
   override name = "KeyFormatError";
+  /** The text that is not a key, cut to 80 characters. */
+  readonly key: string;
+  constructor(message: string, key: string) {
+    super(message);
+    this.key = key.slice(0, 80);
+  }
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -70,6 +76,7 @@ export function decodePublicKey(text: string): Uint8Array<ArrayBuffer> {
     throw new KeyFormatError(
       `Cannot use public key "${trimmed.slice(0, 80)}": expected ${PUBLIC_KEY_PREFIX}` +
         ` followed by the base64 of 32 bytes`,
+      trimmed,
     );
   }
   return raw;

@@ -10,7 +10,7 @@ import { applyUpdate } from "./apply.ts";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./exit_codes.ts";
 import { describeError } from "./log.ts";
 import { runRecoverCommand } from "./recover_command.ts";
-import { parseTrustedKeys } from "../package/mod.ts";
+import { KeyFormatError, parseTrustedKeys, PUBLIC_KEY_PREFIX } from "../package/mod.ts";
 
 export const USAGE = `Usage:
   updater --package-path <zip> --install-dir <dir> --pid-to-wait <pid> --log-dir <dir>
@@ -80,7 +80,10 @@ export async function main(args: string[]): Promise<number> {
     }
     const logDir = required(values, "log-dir");
     const trustedKeys = await parseTrustedKeys(values["trusted-keys"]).catch((err) => {
-      throw new UsageError(`--trusted-keys: ${(err as Error).message}`);
+      if (!(err instanceof KeyFormatError)) throw err;
+      throw new UsageError(
+        `--trusted-keys: "${err.key}" is not a ${PUBLIC_KEY_PREFIX} public key`,
+      );
     });
     return await applyUpdate({
       packagePath,
