@@ -3,7 +3,6 @@
  * the spelling the plan's agent uses). Sets `computerId` and `agentId`.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import semver from "semver";
 import {
   AGENT_ID_HEADER,
   AGENT_ID_HEADER_ALT,
@@ -11,15 +10,16 @@ import {
   AGENT_TOKEN_HEADER_ALT,
   AGENT_VERSION_HEADER,
 } from "../../protocol/mod.ts";
+import { isValidVersion } from "../../package/version.ts";
 import type { AppEnv } from "../env.ts";
 import type { AgentAuth, AgentIdentity } from "../services/agent_auth.ts";
 
 /** Versions already checked: a fleet sends a handful of distinct values on every request. */
 const validVersions = new Set<string>();
 
-function isValidVersion(version: string): boolean {
+function isKnownGoodVersion(version: string): boolean {
   if (validVersions.has(version)) return true;
-  if (!semver.valid(version)) return false;
+  if (!isValidVersion(version)) return false;
   if (validVersions.size >= 1000) validVersions.clear();
   validVersions.add(version);
   return true;
@@ -30,7 +30,7 @@ export function authenticateAgent(auth: AgentAuth, c: Context): Promise<AgentIde
   const id = c.req.header(AGENT_ID_HEADER) ?? c.req.header(AGENT_ID_HEADER_ALT);
   const token = c.req.header(AGENT_TOKEN_HEADER) ?? c.req.header(AGENT_TOKEN_HEADER_ALT);
   const version = c.req.header(AGENT_VERSION_HEADER) ?? null;
-  return auth.authenticate(id, token, version && isValidVersion(version) ? version : null);
+  return auth.authenticate(id, token, version && isKnownGoodVersion(version) ? version : null);
 }
 
 export function requireAgent(auth: AgentAuth): MiddlewareHandler<AppEnv> {
