@@ -5,7 +5,8 @@
  * readable by Users under a custom folder) is replaced by full control for
  * SYSTEM and Administrators only, with `icacls`.
  */
-import { lockDownCommand, runWindowsCommand } from "./windows.ts";
+import { runCommand } from "../../updater/supervisor/supervisor.ts";
+import { lockDownCommand } from "./windows.ts";
 
 /** The mode every write of config.json uses. */
 export const CONFIG_FILE_MODE = 0o600;
@@ -17,6 +18,6 @@ export async function protectConfigDir(dir: string): Promise<void> {
     await Deno.chmod(dir, CONFIG_DIR_MODE);
     return;
   }
-  const { code, output } = await runWindowsCommand(lockDownCommand(dir, true));
+  const { code, output } = await runCommand(lockDownCommand(dir, true));
   if (code !== 0) throw new Error(`Cannot restrict access to ${dir}: icacls said ${output.trim()}`);
 }

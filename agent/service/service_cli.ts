@@ -14,7 +14,7 @@ import {
   serviceStatus,
   uninstallService,
 } from "./install.ts";
-import { runWindowsCommand } from "./windows.ts";
+import { runCommand } from "../../updater/supervisor/supervisor.ts";
 
 export const SERVICE_COMMANDS = new Set(["install", "uninstall", "status"]);
 
@@ -46,7 +46,7 @@ export async function serviceMain(argv: string[], sourceDir: string): Promise<nu
     return 2;
   }
   const installDir = resolve(values.dir ?? defaultServiceDir(platform));
-  const deps: ServiceDeps = { platform, run: runWindowsCommand, log: (l) => console.log(l) };
+  const deps: ServiceDeps = { platform, run: runCommand, log: (l) => console.log(l) };
   const command = argv[0];
   try {
     if (command === "status") {

@@ -3,14 +3,13 @@
  * Task Scheduler task that starts it at boot (`schtasks` and the task XML),
  * the folder ACLs (`icacls`), how a process's start time is read, and what
  * commonly holds a file a rename needs. Each builder returns the exact
- * program and argument list so tests can check them on any OS; only
- * `runWindowsCommand` executes anything.
+ * program and argument list so tests can check them on any OS; they run
+ * through the updater's `runCommand`.
  */
+import type { SupervisorCommand } from "../../updater/supervisor/supervisor.ts";
 
-export interface WindowsCommand {
-  program: string;
-  args: string[];
-}
+/** A program and its arguments (the one command shape, shared with the updater's supervisors). */
+export type WindowsCommand = SupervisorCommand;
 
 /** The name of the scheduled task, under Task Scheduler's root folder. */
 export const TASK_NAME = "Hangar Agent";
@@ -114,21 +113,6 @@ export function lockDownCommand(path: string, tree: boolean): WindowsCommand {
   };
 }
 
-/** A file's lock-down: the same grants without the folder inheritance flags. */
-export function lockDownFileCommand(path: string): WindowsCommand {
-  return {
-    program: "icacls",
-    args: [
-      path,
-      "/inheritance:r",
-      "/grant:r",
-      `${SYSTEM_SID}:F`,
-      "/grant:r",
-      `${ADMINISTRATORS_SID}:F`,
-    ],
-  };
-}
-
 /** Reads a process's start time as an ISO string (UTC). */
 export function processStartCommand(pid: number): WindowsCommand {
   return {
@@ -140,20 +124,6 @@ export function processStartCommand(pid: number): WindowsCommand {
       `(Get-Process -Id ${pid}).StartTime.ToUniversalTime().ToString('o')`,
     ],
   };
-}
-
-/** Runs a command; returns its exit code and output (stdout then stderr). */
-export async function runWindowsCommand(
-  command: WindowsCommand,
-): Promise<{ code: number; output: string }> {
-  const out = await new Deno.Command(command.program, {
-    args: command.args,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return { code: out.code, output: decoder.decode(out.stdout) + decoder.decode(out.stderr) };
 }
 
 /** The start time of `pid`, read synchronously (the lock is taken before anything else runs). */

@@ -4,7 +4,6 @@ import {
   deleteTaskCommand,
   endTaskCommand,
   lockDownCommand,
-  lockDownFileCommand,
   processStartCommand,
   quoteWindowsArg,
   runTaskCommand,
@@ -41,14 +40,6 @@ Deno.test("icacls grants SYSTEM and Administrators only, by SID, without inherit
       "/T",
     ],
   });
-  assert.deepEqual(lockDownFileCommand("C:\\x\\config.json").args, [
-    "C:\\x\\config.json",
-    "/inheritance:r",
-    "/grant:r",
-    "*S-1-5-18:F",
-    "/grant:r",
-    "*S-1-5-32-544:F",
-  ]);
 });
 
 Deno.test("the scheduled task runs agent supervise as SYSTEM at boot, restarting on failure", () => {

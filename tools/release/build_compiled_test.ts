@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { compileEntry, DenortUnavailableError } from "./build_compiled.ts";
-import { buildPackage } from "./build_package.ts";
+import { buildPackage, type BuiltPackage } from "./build_package.ts";
 import { hashFile } from "./manifest.ts";
 import { extractZip, listZip } from "./zip.ts";
 import { fileURLToPath } from "node:url";
@@ -84,13 +84,31 @@ Deno.test("release CLI prints one line naming DENORT_BIN and the portable target
   }
 });
 
+/** /bin/true as denort: an ELF deno compile accepts as a base binary (the result runs nothing). */
+async function standInDenort(dir: string): Promise<string> {
+  const denort = join(dir, "denort");
+  await Deno.copyFile("/bin/true", denort);
+  return denort;
+}
+
+/** Unzips a built package and checks every file against its manifest hash; returns the folder. */
+async function unpackChecked(built: BuiltPackage, dir: string): Promise<string> {
+  const unpacked = join(dir, "unpacked");
+  await extractZip(built.zipPath, unpacked);
+  for (const file of built.manifest.files) {
+    assert.deepEqual(await hashFile(join(unpacked, file.path)), {
+      sha256: file.sha256,
+      size: file.size,
+    });
+  }
+  return unpacked;
+}
+
 Deno.test("buildPackage packages compiled linux-x64 executables with their hashes", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    // /bin/true is an ELF that deno compile accepts as a base binary: the result
-    // does not run the agent, but it exercises the whole compile-and-package path.
-    const denort = join(dir, "denort");
-    await Deno.copyFile("/bin/true", denort);
+    // The result does not run the agent, but it exercises the whole compile-and-package path.
+    const denort = await standInDenort(dir);
     const built = await buildPackage({
       root: ROOT,
       version: "2.3.4",
@@ -107,14 +125,7 @@ Deno.test("buildPackage packages compiled linux-x64 executables with their hashe
       [["manifest.json", false], ["agent", true], ["updater", true]],
     );
     assert.deepEqual(await hashFile(built.zipPath), { sha256: built.sha256, size: built.size });
-    const unpacked = join(dir, "unpacked");
-    await extractZip(built.zipPath, unpacked);
-    for (const file of built.manifest.files) {
-      assert.deepEqual(await hashFile(join(unpacked, file.path)), {
-        sha256: file.sha256,
-        size: file.size,
-      });
-    }
+    await unpackChecked(built, dir);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -123,8 +134,7 @@ Deno.test("buildPackage packages compiled linux-x64 executables with their hashe
 Deno.test("buildPackage runs --sign-command on each executable before hashing it", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const denort = join(dir, "denort");
-    await Deno.copyFile("/bin/true", denort);
+    const denort = await standInDenort(dir);
     // A stand-in for signtool that appends a "signature" to the file it is given.
     const built = await buildPackage({
       root: ROOT,
@@ -134,15 +144,11 @@ Deno.test("buildPackage runs --sign-command on each executable before hashing it
       env: { DENORT_BIN: denort },
       windows: { signCommand: `sh -c 'printf SIGNED >> "$1"' sign {file}` },
     });
-    const unpacked = join(dir, "unpacked");
-    await extractZip(built.zipPath, unpacked);
+    // The manifest hashes the signed files.
+    const unpacked = await unpackChecked(built, dir);
     for (const file of built.manifest.files) {
       const bytes = await Deno.readFile(join(unpacked, file.path));
       assert.equal(new TextDecoder().decode(bytes.slice(-6)), "SIGNED", file.path);
-      assert.deepEqual(await hashFile(join(unpacked, file.path)), {
-        sha256: file.sha256,
-        size: file.size,
-      });
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -152,8 +158,7 @@ Deno.test("buildPackage runs --sign-command on each executable before hashing it
 Deno.test("a failing --sign-command fails the build with its output and leaves no folder", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const denort = join(dir, "denort");
-    await Deno.copyFile("/bin/true", denort);
+    const denort = await standInDenort(dir);
     const out = join(dir, "dist");
     await assert.rejects(
       () =>
