@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { Report } from "./report.ts";
 import { type Context, QUICK } from "./scenario.ts";
+import { runCheckUpdateRollout } from "./scenarios/check_update_rollout.ts";
 import { runFleetConsole } from "./scenarios/fleet_console.ts";
 import { runReportFlood } from "./scenarios/report_flood.ts";
 import { runStampede } from "./scenarios/stampede.ts";
@@ -53,6 +54,11 @@ Deno.test("bench scenarios run end to end at a tiny scale", async (t) => {
         assert.ok(Number.isFinite(figure("report_flood", "admin_list_p99_flood_vs_idle").value));
       },
     );
+    await t.step("check_update_rollout: the rollout's cost against the paused route", async () => {
+      await runCheckUpdateRollout({ ...ctx, scale: { ...ctx.scale, rateMs: 1_000 } });
+      assert.ok(figure("check_update_rollout", "rollout_vs_no_rollout").value > 0);
+      assert.ok(figure("check_update_rollout", "rollout_rate_vs_bare_route").value > 0);
+    });
     await t.step("the table shows every figure", () => {
       const table = ctx.report.table();
       for (const f of ctx.report.figures) assert.match(table, new RegExp(`\\| ${f.name} `));

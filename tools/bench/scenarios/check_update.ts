@@ -11,21 +11,47 @@
 import { makeBenchPackage } from "../packages.ts";
 import { cpuSeconds } from "../process.ts";
 import { progress } from "../report.ts";
-import { type Context, enroll, figure, profiled, withProcesses } from "../scenario.ts";
+import {
+  type Context,
+  enroll,
+  figure,
+  type Processes,
+  profiled,
+  withProcesses,
+} from "../scenario.ts";
 import { markStable, uploadPackage } from "../server.ts";
 
 const NAME = "check_update";
 const CONCURRENCY = 32;
 const ROUNDS = 3;
 
-interface Round {
+export interface Round {
   rps: number;
   p99: number;
   /** Server CPU microseconds per request. */
   cpuUs: number;
 }
 
-const median = (values: number[]) => values.slice().sort((a, b) => a - b)[values.length >> 1];
+/** A request the load process repeats: a path, its expected status, agent headers or not. */
+export interface RateTarget {
+  path: string;
+  expectStatus: number;
+  agentAuth: boolean;
+}
+
+export const median = (values: number[]) =>
+  values.slice().sort((a, b) => a - b)[values.length >> 1];
+
+/** One measured round of `what` for `ms`: rate, p99 and the server's CPU per request. */
+export async function rateRound(p: Processes, what: RateTarget, ms: number): Promise<Round> {
+  const cpu = await cpuSeconds(p.server.pid);
+  const r = await p.load.call("rate", { ...what, concurrency: CONCURRENCY, ms }, ms + 60_000);
+  if (r.errors > 0) {
+    throw new Error(`${what.path}: ${r.errors} failed requests: ${r.last_error}`);
+  }
+  const cpuUs = (await cpuSeconds(p.server.pid) - cpu) * 1e6 / r.requests;
+  return { rps: r.rps, p99: r.p99_ms, cpuUs };
+}
 
 export async function runCheckUpdate(ctx: Context): Promise<void> {
   const agents = ctx.scale.quick ? 100 : 1000;
@@ -39,15 +65,7 @@ export async function runCheckUpdate(ctx: Context): Promise<void> {
       agentAuth: true,
     };
     const bare = { path: "/api/health", expectStatus: 200, agentAuth: false };
-    const run = async (what: typeof check, ms: number): Promise<Round> => {
-      const cpu = await cpuSeconds(p.server.pid);
-      const r = await p.load.call("rate", { ...what, concurrency: CONCURRENCY, ms }, ms + 60_000);
-      if (r.errors > 0) {
-        throw new Error(`${what.path}: ${r.errors} failed requests: ${r.last_error}`);
-      }
-      const cpuUs = (await cpuSeconds(p.server.pid) - cpu) * 1e6 / r.requests;
-      return { rps: r.rps, p99: r.p99_ms, cpuUs };
-    };
+    const run = (what: RateTarget, ms: number) => rateRound(p, what, ms);
     // Long enough for every agent to authenticate once (and be cached) before measuring.
     await run(check, Math.max(2_000, ctx.scale.rateMs / 2));
     await run(bare, 1_000);

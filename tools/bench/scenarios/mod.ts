@@ -1,6 +1,7 @@
 /** The scenarios in the order a full run takes them. */
 import type { Scenario } from "../scenario.ts";
 import { runCheckUpdate } from "./check_update.ts";
+import { runCheckUpdateRollout } from "./check_update_rollout.ts";
 import { runConnections } from "./connections.ts";
 import { runDownloads } from "./downloads.ts";
 import { runFanout } from "./fanout.ts";
@@ -16,6 +17,7 @@ export const SCENARIOS: Scenario[] = [
   { name: "connections", run: runConnections },
   { name: "fanout", run: runFanout },
   { name: "check_update", run: runCheckUpdate },
+  { name: "check_update_rollout", run: runCheckUpdateRollout },
   { name: "downloads", run: runDownloads },
   { name: "upload", run: runUpload },
   { name: "release_upload", run: runReleaseUpload },
