@@ -81,11 +81,6 @@ export async function findComputerById(db: Queryable, id: string): Promise<Compu
   return rows[0] ? toComputer(rows[0]) : null;
 }
 
-export async function listComputers(db: Queryable): Promise<ComputerRow[]> {
-  const rows = await db.query(`SELECT ${COLUMNS} FROM computers ORDER BY hostname, created_at`);
-  return rows.map(toComputer);
-}
-
 /** Records that the agent was seen now, and its version when it reported one. */
 export async function touchComputer(
   db: Queryable,

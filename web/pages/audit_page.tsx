@@ -2,6 +2,7 @@
 import { useState } from "preact/hooks";
 import { AUDIT_ACTIONS, type AuditEntry } from "../../protocol/mod.ts";
 import { pageClient } from "../api_client.ts";
+import { CursorPager } from "../components/cursor_pager.tsx";
 import { Page } from "../components/page.tsx";
 import { formatDateTime } from "../format.ts";
 import { useQuery } from "../use_query.ts";
@@ -130,34 +131,13 @@ export function AuditPage() {
           </tbody>
         </table>
       )}
-      {log.data && (cursors.length > 1 || log.data.next_cursor) && (
-        <nav class="pager" aria-label="Pages">
-          <button
-            type="button"
-            disabled={cursors.length <= 1}
-            onClick={() =>
-              setCursors([null])}
-          >
-            Newest
-          </button>
-          <button
-            type="button"
-            disabled={cursors.length <= 1}
-            onClick={() =>
-              setCursors(cursors.slice(0, -1))}
-          >
-            Newer
-          </button>
-          <span class="muted">Page {cursors.length}</span>
-          <button
-            type="button"
-            class="primary"
-            disabled={!log.data.next_cursor}
-            onClick={() => setCursors([...cursors, log.data!.next_cursor])}
-          >
-            Older
-          </button>
-        </nav>
+      {log.data && (
+        <CursorPager
+          cursors={cursors}
+          next={log.data.next_cursor}
+          onChange={setCursors}
+          labels={["Newest", "Newer", "Older"]}
+        />
       )}
     </Page>
   );

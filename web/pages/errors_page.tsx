@@ -8,6 +8,7 @@ import { useMemo, useRef, useState } from "preact/hooks";
 import { ERRORS_CHANGED } from "../../protocol/events.ts";
 import type { ErrorTypeCount, FleetError } from "../../protocol/mod.ts";
 import { pageClient } from "../api_client.ts";
+import { CursorPager } from "../components/cursor_pager.tsx";
 import { ErrorDetails } from "../components/error_details.tsx";
 import { Notice, type NoticeValue } from "../components/notice.tsx";
 import { Page } from "../components/page.tsx";
@@ -212,34 +213,13 @@ export function ErrorsPage() {
           )}
         </article>
       ))}
-      {list.data && (cursors.length > 1 || list.data.next_cursor) && (
-        <nav class="pager" aria-label="Pages">
-          <button
-            type="button"
-            disabled={cursors.length <= 1}
-            onClick={() =>
-              setCursors([null])}
-          >
-            Newest
-          </button>
-          <button
-            type="button"
-            disabled={cursors.length <= 1}
-            onClick={() =>
-              setCursors(cursors.slice(0, -1))}
-          >
-            Newer
-          </button>
-          <span class="muted">Page {cursors.length}</span>
-          <button
-            type="button"
-            class="primary"
-            disabled={!list.data.next_cursor}
-            onClick={() => setCursors([...cursors, list.data!.next_cursor])}
-          >
-            Older
-          </button>
-        </nav>
+      {list.data && (
+        <CursorPager
+          cursors={cursors}
+          next={list.data.next_cursor}
+          onChange={setCursors}
+          labels={["Newest", "Newer", "Older"]}
+        />
       )}
     </Page>
   );

@@ -9,6 +9,7 @@ import { COMPUTERS_CHANGED, VERSIONS_CHANGED } from "../../protocol/events.ts";
 import type { FleetComputer, FleetSummary, Rollout } from "../../protocol/mod.ts";
 import { BASE, Link } from "../router.tsx";
 import { pageClient } from "../api_client.ts";
+import { CursorPager } from "../components/cursor_pager.tsx";
 import { EnrollmentCard } from "../components/enrollment_card.tsx";
 import { FleetTable } from "../components/fleet_table.tsx";
 import { Page } from "../components/page.tsx";
@@ -77,7 +78,8 @@ export function FleetPage() {
 
   return (
     <Page title="Fleet">
-      {summary.error && !summary.data && (
+      {/* One message when the server is unreachable, not one per request. */}
+      {summary.error && !summary.data && !page.error && (
         <p class="notice notice-error" role="alert">Could not load the fleet: {summary.error}</p>
       )}
       {summary.data?.active_rollout && (
@@ -126,34 +128,12 @@ export function FleetPage() {
           onSort={(sort, order) => set({ sort, order })}
         />
       )}
-      {page.data && (cursors.length > 1 || page.data.next_cursor) && (
-        <nav class="pager" aria-label="Pages">
-          <button
-            type="button"
-            disabled={cursors.length <= 1}
-            onClick={() =>
-              setTrail({ key, cursors: [null] })}
-          >
-            First
-          </button>
-          <button
-            type="button"
-            disabled={cursors.length <= 1}
-            onClick={() =>
-              setTrail({ key, cursors: cursors.slice(0, -1) })}
-          >
-            Previous
-          </button>
-          <span class="muted">Page {cursors.length}</span>
-          <button
-            type="button"
-            class="primary"
-            disabled={!page.data.next_cursor}
-            onClick={() => setTrail({ key, cursors: [...cursors, page.data!.next_cursor] })}
-          >
-            Next
-          </button>
-        </nav>
+      {page.data && (
+        <CursorPager
+          cursors={cursors}
+          next={page.data.next_cursor}
+          onChange={(next) => setTrail({ key, cursors: next })}
+        />
       )}
       <EnrollmentCard />
     </Page>
