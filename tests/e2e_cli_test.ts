@@ -2,7 +2,8 @@
  * The admin CLI (`deno run tools/hangar.ts`, as `deno task hangar` runs it) as
  * a child process against a real server process: an admin makes a token with
  * it, the token uploads versions and marks one stable, outdated computers come
- * back as JSON that parses, a staged rollout starts, errors are resolved; every
+ * back as JSON that parses, a staged rollout starts and is steered, a computer
+ * is moved to another group, errors are resolved; every
  * command's --help runs; exit codes tell a script what went wrong.
  */
 import assert from "node:assert/strict";
@@ -142,6 +143,105 @@ Deno.test("e2e: the hangar CLI drives a real server with an API token", async (t
       assert.match(human.stdout, /2 of 2 computers/);
     });
 
+    await t.step("a staged rollout of 1.1.0 starts, pauses, resumes and is shown", async () => {
+      const started = await json<
+        { id: string; status: string; version: string; stages: unknown[] }
+      >(
+        [
+          "rollouts",
+          "start",
+          "--version",
+          "1.1.0",
+          "--stage",
+          "group=lab,wait=1h",
+          "--stage",
+          "100%",
+          "--server",
+          server.url,
+        ],
+        env,
+      );
+      assert.equal(started.status, "running");
+      assert.equal(started.version, "1.1.0");
+      assert.equal(started.stages.length, 2);
+      const paused = await json<{ status: string }>([
+        "rollouts",
+        "pause",
+        started.id,
+        "--server",
+        server.url,
+      ], env);
+      assert.equal(paused.status, "paused");
+      const resumed = await json<{ status: string }>([
+        "rollouts",
+        "resume",
+        started.id,
+        "--server",
+        server.url,
+      ], env);
+      assert.equal(resumed.status, "running");
+      const shown = await hangar(["rollouts", "show", started.id, "--server", server.url], env);
+      assert.equal(shown.code, 0, show(shown));
+      assert.match(shown.stdout, /^status:\s+running$/m);
+      assert.match(shown.stdout, /^stage:\s+1 of 2$/m);
+      const unknown = await hangar([
+        "rollouts",
+        "pause",
+        crypto.randomUUID(),
+        "--server",
+        server.url,
+      ], env);
+      assert.equal(unknown.code, 4, show(unknown));
+      const badStage = await hangar([
+        "rollouts",
+        "start",
+        "--version",
+        "1.1.0",
+        "--stage",
+        "wait=1h",
+      ], env);
+      assert.equal(badStage.code, 2, show(badStage));
+    });
+
+    await t.step("a computer's group and pin change with computers patch", async () => {
+      const page = await json<{ items: { id: string; hostname: string }[] }>(
+        ["computers", "list", "--search", "LAB-02", "--server", server.url],
+        env,
+      );
+      assert.deepEqual(page.items.map((c) => c.hostname), ["lab-02"]);
+      const patched = await json<{ group: string; pinned_version: string | null }>(
+        [
+          "computers",
+          "patch",
+          page.items[0].id,
+          "--group",
+          "canary",
+          "--pin",
+          "1.0.0",
+          "--server",
+          server.url,
+        ],
+        env,
+      );
+      assert.equal(patched.group, "canary");
+      assert.equal(patched.pinned_version, "1.0.0");
+      const shown = await hangar(
+        ["computers", "show", page.items[0].id, "--server", server.url],
+        env,
+      );
+      assert.match(shown.stdout, /^group:\s+canary$/m, show(shown));
+      assert.match(shown.stdout, /^pinned version:\s+1\.0\.0$/m);
+      const both = await hangar([
+        "computers",
+        "patch",
+        page.items[0].id,
+        "--pin",
+        "1.0.0",
+        "--unpin",
+      ], env);
+      assert.equal(both.code, 2, show(both));
+    });
+
     await t.step(
       "errors: listed as JSON, resolved by id and with --all, named in the audit log",
       async () => {
@@ -200,6 +300,8 @@ Deno.test("e2e: the hangar CLI drives a real server with an API token", async (t
         const actions = audit.items.map((e) => e.action);
         assert.ok(actions.includes("error.resolve"), actions.join(", "));
         assert.ok(actions.includes("version.upload"), actions.join(", "));
+      assert.ok(actions.includes("rollout.create"), actions.join(", "));
+      assert.ok(actions.includes("computer.update"), actions.join(", "));
       },
     );
 

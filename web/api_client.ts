@@ -11,12 +11,16 @@ import type {
   AuditEntry,
   BulkResolveResponse,
   ComputerError,
+  ComputerPatch,
   ComputerSummary,
   CreateApiTokenRequest,
   CreatedApiToken,
   FleetComputer,
+  CreateRolloutRequest,
   FleetError,
   FleetSummary,
+  Rollout,
+  UpdateAttempt,
 } from "../protocol/mod.ts";
 import { ApiError, reportUnauthorized, toApiError } from "./api.ts";
 
@@ -31,9 +35,6 @@ export interface Page<T> {
   total: number | null;
   next_cursor: string | null;
 }
-
-/** JSON the client passes through without a protocol schema of its own (yet). */
-export type Json = Record<string, unknown>;
 
 function withQuery(path: string, query: Query = {}): string {
   const params = new URLSearchParams();
@@ -117,7 +118,7 @@ export class HangarClient {
   getComputer(id: string): Promise<ComputerSummary> {
     return this.#get(`/api/admin/computers/${enc(id)}`);
   }
-  patchComputer(id: string, changes: Json): Promise<ComputerSummary> {
+  patchComputer(id: string, changes: ComputerPatch): Promise<ComputerSummary> {
     return this.#send("PATCH", `/api/admin/computers/${enc(id)}`, changes);
   }
   async deleteComputer(id: string): Promise<void> {
@@ -125,6 +126,9 @@ export class HangarClient {
   }
   getFleetSummary(): Promise<FleetSummary> {
     return this.#get("/api/admin/fleet/summary");
+  }
+  getComputerUpdates(id: string): Promise<UpdateAttempt[]> {
+    return this.#get(`/api/admin/computers/${enc(id)}/updates`);
   }
   getComputerErrors(id: string): Promise<ComputerError[]> {
     return this.#get(`/api/admin/computers/${enc(id)}/errors`);
@@ -145,16 +149,16 @@ export class HangarClient {
   }
 
   // Rollouts
-  listRollouts(): Promise<Json[]> {
+  listRollouts(): Promise<Rollout[]> {
     return this.#get("/api/admin/rollouts");
   }
-  getRollout(id: string): Promise<Json> {
+  getRollout(id: string): Promise<Rollout> {
     return this.#get(`/api/admin/rollouts/${enc(id)}`);
   }
-  createRollout(request: Json): Promise<Json> {
+  createRollout(request: CreateRolloutRequest): Promise<Rollout> {
     return this.#send("POST", "/api/admin/rollouts", request);
   }
-  rolloutAction(id: string, action: "pause" | "resume" | "advance" | "cancel"): Promise<Json> {
+  rolloutAction(id: string, action: "pause" | "resume" | "advance" | "cancel"): Promise<Rollout> {
     return this.#send("POST", `/api/admin/rollouts/${enc(id)}/${action}`);
   }
 

@@ -10,6 +10,7 @@ import { validate } from "@readme/openapi-parser";
 import type { z } from "zod";
 import { API_ERROR_CODES, ApiErrorBody } from "../../protocol/mod.ts";
 import { openApiDocument } from "../routes/openapi_routes.ts";
+import { ROUTE_SCOPES } from "../middleware/route_scopes.ts";
 import { makeTestApp } from "../test_app.ts";
 import { ALL_OPERATIONS } from "./all_operations.ts";
 import { ANY_ROUTE_ERRORS, errorsOf, toOpenApiPath } from "./document.ts";
@@ -17,17 +18,26 @@ import { ANY_ROUTE_ERRORS, errorsOf, toOpenApiPath } from "./document.ts";
 /** Routes that are not the API: the admin page's files and redirects (docs/admin-page.md). */
 const NOT_API = new Set(["GET /", "GET /admin", "GET /admin/*"]);
 
-async function servedRoutes(): Promise<Set<string>> {
+let served: Promise<Set<string>> | null = null;
+
+/** The app's routes, read once per run (building the app takes a while under load). */
+function servedRoutes(): Promise<Set<string>> {
+  served ??= readServedRoutes();
+  return served;
+}
+
+async function readServedRoutes(): Promise<Set<string>> {
   await using h = await makeTestApp();
-  const served = new Set<string>();
+  const routes = new Set<string>();
   for (const route of h.app.routes) {
     if (route.method === "ALL" && route.path.endsWith("*")) continue; // middleware
     const key = `${route.method} ${route.path}`;
-    if (!NOT_API.has(key)) served.add(key);
+    if (NOT_API.has(key)) continue;
+    routes.add(key);
     // Hono answers HEAD for every GET route.
-    if (route.method === "GET" && !NOT_API.has(key)) served.add(`HEAD ${route.path}`);
+    if (route.method === "GET") routes.add(`HEAD ${route.path}`);
   }
-  return served;
+  return routes;
 }
 
 function documented(): Set<string> {
@@ -51,13 +61,23 @@ Deno.test({
 });
 
 Deno.test("every documented operation is served", async () => {
-  const served = await servedRoutes();
-  const stale = [...documented()].filter((r) => !served.has(r));
+  const routes = await servedRoutes();
+  const stale = [...documented()].filter((r) => !routes.has(r));
   assert.deepEqual(stale, [], "documented but not served");
   const paths = openApiDocument().paths;
   for (const op of ALL_OPERATIONS) {
     assert.ok(paths[toOpenApiPath(op.path)]?.[op.method], `${op.method} ${op.path} in the JSON`);
   }
+});
+
+Deno.test("the route scope table names only served admin routes", async () => {
+  const routes = await servedRoutes();
+  const stale = ROUTE_SCOPES.map((r) => `${r.method} ${r.path}`).filter((r) => !routes.has(r));
+  assert.deepEqual(
+    stale,
+    [],
+    "server/middleware/route_scopes.ts names routes the app does not serve",
+  );
 });
 
 function check(schema: z.ZodType, value: unknown, where: string) {

@@ -1,12 +1,10 @@
 /** `hangar computers list|show|patch|delete`. */
-import type { ComputerSummary } from "../../protocol/mod.ts";
+import { ComputerPatch, type ComputerSummary } from "../../protocol/mod.ts";
 import type { Query } from "../../web/api_client.ts";
 import { UsageError } from "./cli_error.ts";
 import { type Command, str, type Values } from "./command.ts";
 import { facts, table } from "./output.ts";
 import { parseInteger } from "./parse_values.ts";
-
-type Computer = ComputerSummary & Record<string, unknown>;
 
 const FILTERS = {
   search: { type: "string", value: "TEXT", help: "hostname contains TEXT (any case)" },
@@ -42,7 +40,7 @@ function filterQuery(values: Values): Query {
   };
 }
 
-function computerFacts(c: Computer): string {
+function computerFacts(c: ComputerSummary): string {
   return facts([
     ["id", c.id],
     ["hostname", c.hostname],
@@ -71,11 +69,11 @@ export const COMPUTER_COMMANDS: Command[] = [
     maxArgs: 0,
     async run({ client, values }) {
       const page = await client.listComputers(filterQuery(values));
-      const rows = (page.items as Computer[]).map((c) => [
+      const rows = page.items.map((c) => [
         c.hostname,
         c.agent_version,
         c.online ? "online" : "offline",
-        c.group as string | undefined,
+        c.group,
         c.active_error_count,
         c.last_seen_at,
         c.id,
@@ -100,7 +98,7 @@ export const COMPUTER_COMMANDS: Command[] = [
     minArgs: 1,
     maxArgs: 1,
     async run({ client, args }) {
-      const computer = await client.getComputer(args[0]) as Computer;
+      const computer = await client.getComputer(args[0]);
       return { json: computer, human: computerFacts(computer) };
     },
   },
@@ -147,7 +145,12 @@ export const COMPUTER_COMMANDS: Command[] = [
           "Nothing to change: give --group, --pin, --unpin, --pause, --unpause, --limit-kbps or --no-limit",
         );
       }
-      const computer = await client.patchComputer(args[0], changes) as Computer;
+      const parsed = ComputerPatch.safeParse(changes);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new UsageError(`Invalid change: ${issue.path.join(".")}: ${issue.message}`);
+      }
+      const computer = await client.patchComputer(args[0], parsed.data);
       return { json: computer, human: computerFacts(computer) };
     },
   },

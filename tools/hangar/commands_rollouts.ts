@@ -1,36 +1,25 @@
 /** `hangar rollouts list|show|start|pause|resume|advance|cancel`. */
+import { CreateRolloutRequest, type Rollout } from "../../protocol/mod.ts";
 import { ApiError } from "../../web/api.ts";
-import type { Json } from "../../web/api_client.ts";
 import { UsageError } from "./cli_error.ts";
 import { type Command, list, str } from "./command.ts";
 import { facts, table } from "./output.ts";
 import { parseInteger, parseStage } from "./parse_values.ts";
 
-interface Counts {
-  cohort: number;
-  updated: number;
-  in_progress: number;
-  failed: number;
-  pending: number;
-}
-
-function rolloutFacts(r: Json): string {
-  const counts = r.counts as Counts | undefined;
-  const stages = (r.stages as Json[] | undefined) ?? [];
+function rolloutFacts(r: Rollout): string {
+  const { counts } = r;
   return facts([
-    ["id", r.id as string],
-    ["version", r.version as string],
-    ["status", r.status as string],
-    ["stage", `${Number(r.stage_index) + 1} of ${stages.length}`],
-    ["halt reason", r.halt_reason as string | null],
-    ["started", r.started_at as string],
-    ["finished", r.finished_at as string | null],
+    ["id", r.id],
+    ["version", r.version],
+    ["status", r.status],
+    ["stage", `${r.stage_index + 1} of ${r.stages.length}`],
+    ["halt reason", r.halt_reason],
+    ["started", r.started_at],
+    ["finished", r.finished_at],
     [
       "computers",
-      counts
-        ? `${counts.updated} updated, ${counts.in_progress} updating, ${counts.failed} failed, ` +
-          `${counts.pending} pending, of ${counts.cohort} in the cohort`
-        : null,
+      `${counts.updated} updated, ${counts.in_progress} updating, ${counts.failed} failed, ` +
+      `${counts.pending} pending, of ${counts.cohort} in the cohort`,
     ],
   ]);
 }
@@ -58,13 +47,9 @@ export const ROLLOUT_COMMANDS: Command[] = [
     maxArgs: 0,
     async run({ client }) {
       const rollouts = await client.listRollouts();
-      const rows = rollouts.map((r) => [
-        r.version as string,
-        r.status as string,
-        Number(r.stage_index) + 1,
-        r.started_at as string,
-        r.id as string,
-      ]);
+      const rows = rollouts.map((
+        r,
+      ) => [r.version, r.status, r.stage_index + 1, r.started_at, r.id]);
       return {
         json: rollouts,
         human: table(["VERSION", "STATUS", "STAGE", "STARTED", "ID"], rows),
@@ -121,7 +106,7 @@ export const ROLLOUT_COMMANDS: Command[] = [
         if (!found) throw new ApiError(404, "not_found", `No uploaded version "${version}"`);
         versionId = found.id;
       }
-      const request: Json = { version_id: versionId, stages };
+      const request: Record<string, unknown> = { version_id: versionId, stages };
       const maxFailures = str(values, "max-failures");
       if (maxFailures) {
         request.max_failures = parseInteger("max-failures", maxFailures, 1, 1_000_000);
@@ -134,7 +119,14 @@ export const ROLLOUT_COMMANDS: Command[] = [
         }
         request.max_failure_rate = value;
       }
-      const rollout = await client.createRollout(request);
+      const parsed = CreateRolloutRequest.safeParse(request);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new UsageError(
+          `Invalid rollout: ${issue.path.join(".") || "body"}: ${issue.message}`,
+        );
+      }
+      const rollout = await client.createRollout(parsed.data);
       return { json: rollout, human: rolloutFacts(rollout) };
     },
   },
