@@ -300,8 +300,8 @@ Deno.test("e2e: the hangar CLI drives a real server with an API token", async (t
         const actions = audit.items.map((e) => e.action);
         assert.ok(actions.includes("error.resolve"), actions.join(", "));
         assert.ok(actions.includes("version.upload"), actions.join(", "));
-      assert.ok(actions.includes("rollout.create"), actions.join(", "));
-      assert.ok(actions.includes("computer.update"), actions.join(", "));
+        assert.ok(actions.includes("rollout.create"), actions.join(", "));
+        assert.ok(actions.includes("computer.update"), actions.join(", "));
       },
     );
 

@@ -1,7 +1,7 @@
 /** `/admin/rollouts`: start a rollout, and every rollout newest first. Live. */
 import { useState } from "preact/hooks";
 import { ROLLOUT_CHANGED, VERSIONS_CHANGED } from "../../protocol/events.ts";
-import type { Rollout } from "../../protocol/mod.ts";
+import type { CreateRolloutRequest, Rollout } from "../../protocol/mod.ts";
 import { pageClient } from "../api_client.ts";
 import { Notice, type NoticeValue } from "../components/notice.tsx";
 import { Page } from "../components/page.tsx";
@@ -33,7 +33,8 @@ export function RolloutsPage() {
   async function start(request: Record<string, unknown>) {
     setNotice(null);
     try {
-      const created = await client.createRollout(request) as unknown as Rollout;
+      // The form builds the body; the server validates it (400 names the field).
+      const created = await client.createRollout(request as unknown as CreateRolloutRequest);
       navigate(`${BASE}/rollouts/${encodeURIComponent(created.id)}`);
     } catch (err) {
       setNotice({ kind: "error", message: err instanceof Error ? err.message : String(err) });
