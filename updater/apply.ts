@@ -14,7 +14,9 @@ import * as exit from "./exit_codes.ts";
 import { dieIfRequested } from "./fault.ts";
 import { backupOldFiles, listNewFiles, listOldFiles, swapInNewFiles } from "./file_sets.ts";
 import { removePath } from "./fs_retry.ts";
+import { recoverWithoutJournal } from "./corrupt_journal.ts";
 import {
+  CorruptJournalError,
   isOwnerActive,
   newJournal,
   readJournal,
@@ -87,7 +89,11 @@ export async function applyUpdate(options: ApplyOptions): Promise<number> {
 async function waitForOldAgent(ctx: UpdateContext, pid: number): Promise<number | null> {
   const { log, paths } = ctx;
   const start = await withJournalLock(paths.install, async () => {
-    const existing = await readJournal(paths.install);
+    const existing = await readJournal(paths.install).catch((err) => {
+      if (err instanceof CorruptJournalError) return "corrupt" as const;
+      throw err;
+    });
+    if (existing === "corrupt") return "interrupted";
     if (existing) return isOwnerActive(existing) ? "busy" : "interrupted";
     ctx.journal = await writeJournal(paths.install, ctx.journal);
     return "fresh";
@@ -124,7 +130,14 @@ async function waitForOldAgent(ctx: UpdateContext, pid: number): Promise<number 
   }
   if (start === "interrupted") {
     log.warn("An interrupted update's journal is present; finishing it before this update");
-    const claimed = await claimJournal(paths.install, "updater");
+    const claimed = await claimJournal(paths.install, "updater").catch(async (err) => {
+      if (!(err instanceof CorruptJournalError)) throw err;
+      await withJournalLock(
+        paths.install,
+        () => recoverWithoutJournal(paths.install, log, err.message),
+      );
+      return null;
+    });
     if (claimed === "busy") return exit.EXIT_BUSY;
     if (claimed) await recoverClaimedJournal(paths.install, claimed, log);
     ctx.journal.from_version = (await readInstalledManifest(paths.install))?.version ?? null;

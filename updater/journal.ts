@@ -9,7 +9,8 @@ import { JOURNAL_NAME, type UpdaterErrorType } from "../package/layout.ts";
 import { isPidAlive, sleep } from "./process.ts";
 
 export const STEPS = ["1-wait", "2-verify", "3-backup", "4-swap", "5-launch", "6-cleanup"] as const;
-export type StepId = (typeof STEPS)[number] | "rollback";
+/** A step, the rollback, or "journal": recovery found the journal unreadable. */
+export type StepId = (typeof STEPS)[number] | "rollback" | "journal";
 
 /** Why an update is being rolled back. */
 export interface Failure {
@@ -79,22 +80,34 @@ export function journalPath(installDir: string): string {
   return join(installDir, JOURNAL_NAME);
 }
 
-/** The journal, or null when no update is in flight. Throws when the file exists but is unreadable. */
+/** The journal file exists but cannot be read as a journal (see corrupt_journal.ts). */
+export class CorruptJournalError extends Error {
+  override name = "CorruptJournalError";
+}
+
+/**
+ * The journal, or null when no update is in flight. Throws CorruptJournalError
+ * when the file exists but is not a journal (zero bytes, torn JSON).
+ */
 export async function readJournal(installDir: string): Promise<Journal | null> {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await Deno.readTextFile(journalPath(installDir));
+    bytes = await Deno.readFile(journalPath(installDir));
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return null;
     throw err;
   }
-  const journal = JSON.parse(text) as Journal;
+  let journal: Journal;
+  try {
+    journal = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch (err) {
+    throw new CorruptJournalError(`${bytes.length} bytes, not JSON: ${(err as Error).message}`);
+  }
   if (
-    journal?.format !== 1 || !Array.isArray(journal.old_files) || !Array.isArray(journal.new_files)
+    journal?.format !== 1 || !Array.isArray(journal.old_files) ||
+    !Array.isArray(journal.new_files) || typeof journal.step !== "string"
   ) {
-    throw new Error(
-      `Update journal ${journalPath(installDir)} is not a journal this updater knows`,
-    );
+    throw new CorruptJournalError("not a journal this updater knows");
   }
   return journal;
 }

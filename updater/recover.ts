@@ -8,7 +8,9 @@
 import { VERSION } from "../agent/version.ts";
 import type { UpdateContext } from "./context.ts";
 import { allNewInPlace, dropWorkDirs } from "./file_sets.ts";
+import { recoverWithoutJournal } from "./corrupt_journal.ts";
 import {
+  CorruptJournalError,
   type Failure,
   isOwnerActive,
   type Journal,
@@ -36,7 +38,20 @@ export async function recoverInterruptedUpdate(
   installDir: string,
   logDir: string,
 ): Promise<RecoveryOutcome> {
-  if (!await readJournal(installDir)) return "none";
+  let present: Journal | null;
+  try {
+    present = await readJournal(installDir);
+  } catch (err) {
+    if (!(err instanceof CorruptJournalError)) throw err;
+    const log = await UpdateLog.open(logDir);
+    log.info(`Recovery check by pid ${Deno.pid} (version ${VERSION}) in ${installDir}`);
+    const outcome = await withJournalLock(
+      installDir,
+      () => recoverWithoutJournal(installDir, log, err.message),
+    );
+    return outcome === "rollback_failed" ? "none" : outcome;
+  }
+  if (!present) return "none";
   const log = await UpdateLog.open(logDir);
   log.info(`Recovery check by pid ${Deno.pid} (version ${VERSION}) in ${installDir}`);
   const journal = await claimWhenOwnerGone(installDir, log, "agent");

@@ -8,8 +8,15 @@ import { join } from "node:path";
 import { VERSION } from "../agent/version.ts";
 import { confirmAndCommit } from "./confirm.ts";
 import type { UpdateContext } from "./context.ts";
-import { EXIT_OK, EXIT_ROLLED_BACK } from "./exit_codes.ts";
-import { readJournal } from "./journal.ts";
+import { recoverWithoutJournal } from "./corrupt_journal.ts";
+import { EXIT_FAILURE, EXIT_OK, EXIT_ROLLED_BACK } from "./exit_codes.ts";
+import {
+  CorruptJournalError,
+  type Journal,
+  newJournal,
+  readJournal,
+  withJournalLock,
+} from "./journal.ts";
 import { UpdateLog } from "./log.ts";
 import { readInstalledManifest } from "../package/mod.ts";
 import { installPaths } from "./paths.ts";
@@ -30,7 +37,13 @@ export interface RecoverOptions {
 export async function runRecoverCommand(
   options: RecoverOptions,
 ): Promise<{ outcome: RecoveryOutcome; code: number }> {
-  const first = await readJournal(options.installDir);
+  let first: Journal | null;
+  try {
+    first = await readJournal(options.installDir);
+  } catch (err) {
+    if (!(err instanceof CorruptJournalError)) throw err;
+    return await recoverAndStart(options, err.message);
+  }
   if (!first) return { outcome: "none", code: EXIT_OK };
   const log = await UpdateLog.open(
     options.logDir ?? first.log_dir ?? join(options.installDir, "logs"),
@@ -54,4 +67,33 @@ export async function runRecoverCommand(
   const version = (await readInstalledManifest(options.installDir))?.version ?? null;
   await restartAgent(ctx, version, "Recovery: start agent");
   return { outcome, code: EXIT_OK };
+}
+
+/** The journal is unreadable: inspect the install, keep or restore a complete agent, start it. */
+async function recoverAndStart(
+  options: RecoverOptions,
+  reason: string,
+): Promise<{ outcome: RecoveryOutcome; code: number }> {
+  const log = await UpdateLog.open(options.logDir ?? join(options.installDir, "logs"));
+  log.info(`Hangar updater ${VERSION} (pid ${Deno.pid}) --recover in ${options.installDir}`);
+  const result = await withJournalLock(
+    options.installDir,
+    () => recoverWithoutJournal(options.installDir, log, reason),
+  );
+  if (result === "rollback_failed") return { outcome: "none", code: EXIT_FAILURE };
+  const version = (await readInstalledManifest(options.installDir))?.version ?? null;
+  const ctx: UpdateContext = {
+    paths: installPaths(options.installDir),
+    log,
+    healthTimeoutMs: options.healthTimeoutMs,
+    journal: newJournal({
+      from_version: version,
+      package_path: "",
+      log_dir: "",
+      wait_timeout_ms: 0,
+      health_timeout_ms: options.healthTimeoutMs,
+    }),
+  };
+  await restartAgent(ctx, version, "Recovery: start agent");
+  return { outcome: result, code: EXIT_OK };
 }
