@@ -1,6 +1,8 @@
 /**
- * Failed-login limiter: a fixed window of failures per key (username, client
- * address). Past the limit, callers get the seconds until the window ends.
+ * Failure limiter: a fixed window of failures per key (a username, a client
+ * address, an enrollment client). Past the limit, callers get the seconds
+ * until the window ends. `countAttempt` counts before the guarded work runs,
+ * so concurrent attempts cannot all pass a check made before any failed.
  */
 export interface RateLimiterOptions {
   maxFailures: number;
@@ -39,6 +41,12 @@ export class RateLimiter {
     }
   }
 
+  /** Takes back one failure (an attempt counted in advance that succeeded). */
+  forgive(key: string): void {
+    const entry = this.#failures.get(key);
+    if (entry && --entry.count <= 0) this.#failures.delete(key);
+  }
+
   reset(key: string): void {
     this.#failures.delete(key);
   }
@@ -46,4 +54,17 @@ export class RateLimiter {
   #sweep(now: number): void {
     for (const [key, entry] of this.#failures) if (entry.resetAt <= now) this.#failures.delete(key);
   }
+}
+
+/**
+ * Counts one attempt against each `[limiter, key]` pair before the work it
+ * guards, as a failure until the caller forgives it. Returns 0 when counted,
+ * or the seconds to wait when any pair is over its limit (nothing is counted
+ * then). No await between check and count: concurrent callers see each other.
+ */
+export function countAttempt(pairs: [RateLimiter, string][]): number {
+  const wait = Math.max(0, ...pairs.map(([limiter, key]) => limiter.retryAfter(key)));
+  if (wait > 0) return wait;
+  for (const [limiter, key] of pairs) limiter.recordFailure(key);
+  return 0;
 }
