@@ -45,9 +45,11 @@ export const API_ERROR_CODES = [
   "not_found",
   "conflict",
   "payload_too_large",
+  "unsupported_media_type",
   "range_not_satisfiable",
   "rate_limited",
   "busy",
+  "unavailable",
   "internal",
 ] as const;
 

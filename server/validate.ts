@@ -66,9 +66,26 @@ export function parseJsonText(text: string): unknown {
   return value;
 }
 
+/** Whether a Content-Type names JSON (`application/json`, or `application/<x>+json`). */
+export function isJsonType(contentType: string | undefined): boolean {
+  const type = contentType?.split(";")[0].trim().toLowerCase() ?? "";
+  return type === "application/json" || /^application\/[\w.+-]+\+json$/.test(type);
+}
+
+function unsupportedType(contentType: string | undefined): HttpError {
+  const named = contentType === undefined ? "no Content-Type" : `"${contentType.slice(0, 100)}"`;
+  return new HttpError(
+    415,
+    "unsupported_media_type",
+    `Body must be JSON (Content-Type: application/json), got ${named}`,
+  );
+}
+
 /**
  * Reads a JSON body of at most MAX_JSON_BYTES and validates it. An empty body
- * is read as `emptyAs` when given (routes whose fields are all optional).
+ * is read as `emptyAs` when given (routes whose fields are all optional). A
+ * body that is not labelled JSON is refused (415): a form or `text/plain` post
+ * from another site's page is how cross-site forgery sends a body.
  */
 export async function readJson<S extends z.ZodType>(
   c: Context,
@@ -82,6 +99,10 @@ export async function readJson<S extends z.ZodType>(
       "payload_too_large",
       `Body is ${declared} bytes, max is ${MAX_JSON_BYTES}`,
     );
+  }
+  const contentType = c.req.header("content-type");
+  if (contentType !== undefined && !isJsonType(contentType) && declared > 0) {
+    throw unsupportedType(contentType);
   }
   const body = c.req.raw.body;
   let text = "";
@@ -105,6 +126,7 @@ export async function readJson<S extends z.ZodType>(
       throw new HttpError(400, "invalid_text", "Body is not valid UTF-8");
     }
   }
+  if (text !== "" && !isJsonType(contentType)) throw unsupportedType(contentType);
   if (text.trim() === "" && "emptyAs" in options) return parseWith(schema, options.emptyAs);
   return parseWith(schema, parseJsonText(text));
 }

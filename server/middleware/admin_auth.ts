@@ -2,8 +2,9 @@
  * Admin authentication: `Authorization: Bearer <token>` or the session cookie.
  * `identifyCaller` is the one place that decides who the caller is: a session
  * (a signed-in admin) or an API token (`hgr_...`, limited by its scopes).
- * No valid credential: 401. A session whose role is not `admin`, or a token
- * without the scope the route needs: 403.
+ * No valid credential: 401. A cookie-authenticated request that changes state
+ * from another origin: 403 (same_origin.ts). A session whose role is not
+ * `admin`, or a token without the scope the route needs: 403.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
@@ -13,6 +14,15 @@ import { HttpError } from "../errors.ts";
 import type { AdminAuth } from "../services/admin_auth.ts";
 import type { ApiTokens } from "../services/api_tokens.ts";
 import { requiredScopes, scopesAllow } from "./route_scopes.ts";
+import { assertSameOrigin, isStateChanging } from "./same_origin.ts";
+
+/** The credential a request carries, unchecked: an Authorization header or the browser's cookie. */
+export function readCredential(c: Context): { token: string; via: "bearer" | "cookie" } | null {
+  const bearer = c.req.header("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1];
+  if (bearer) return { token: bearer, via: "bearer" };
+  const cookie = getCookie(c, SESSION_COOKIE);
+  return cookie ? { token: cookie, via: "cookie" } : null;
+}
 
 /** Who is calling, or a 401/403 HttpError. */
 export async function identifyCaller(
@@ -20,10 +30,12 @@ export async function identifyCaller(
   auth: AdminAuth,
   tokens: ApiTokens,
 ): Promise<Caller> {
-  const header = c.req.header("authorization");
-  const bearer = header?.match(/^Bearer\s+(.+)$/i)?.[1];
-  if (bearer?.startsWith(API_TOKEN_PREFIX)) {
-    const token = await tokens.authenticate(bearer);
+  const credential = readCredential(c);
+  if (!credential) throw new HttpError(401, "unauthorized", "Sign in first: no session token");
+  // A browser sends the cookie whoever's page asks: a write must come from this server's origin.
+  if (credential.via === "cookie" && isStateChanging(c.req.method)) assertSameOrigin(c, true);
+  if (credential.via === "bearer" && credential.token.startsWith(API_TOKEN_PREFIX)) {
+    const token = await tokens.authenticate(credential.token);
     if (!token) {
       throw new HttpError(401, "unauthorized", "API token is invalid, revoked or expired");
     }
@@ -37,9 +49,7 @@ export async function identifyCaller(
     }
     return { kind: "api_token", actor: `token:${token.name}`, token };
   }
-  const session = bearer ?? getCookie(c, SESSION_COOKIE);
-  if (!session) throw new HttpError(401, "unauthorized", "Sign in first: no session token");
-  const claims = await auth.verifySession(session);
+  const claims = await auth.verifySession(credential.token);
   if (!claims) throw new HttpError(401, "unauthorized", "Session is invalid or has expired");
   if (claims.role !== "admin") {
     throw new HttpError(403, "forbidden", `Role "${claims.role}" may not use the admin API`);
@@ -56,7 +66,13 @@ export function requireAdmin(auth: AdminAuth, tokens: ApiTokens): MiddlewareHand
       caller.kind === "session"
         ? caller.claims
         // Code that records "who did it" reads admin.username: for a token, its name.
-        : { sub: `token:${caller.token.id}`, username: caller.actor, role: "admin", exp: 0 },
+        : {
+          sub: `token:${caller.token.id}`,
+          username: caller.actor,
+          role: "admin",
+          exp: 0,
+          sid: "",
+        },
     );
     await next();
   };
