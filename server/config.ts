@@ -82,6 +82,36 @@ function readKeys(env: Record<string, string | undefined>, name: string): string
   return keys.join(",");
 }
 
+/** Shortest ENROLLMENT_TOKEN accepted: it is the only thing between the internet and enrolling. */
+export const MIN_ENROLLMENT_TOKEN_LENGTH = 16;
+/** Shortest ADMIN_PASSWORD accepted for the first admin. */
+export const MIN_ADMIN_PASSWORD_LENGTH = 12;
+
+/**
+ * A secret the operator chose: refused at start-up when it is short or made of
+ * fewer than 5 distinct characters ("aaaaaaaaaaaaaaaa"), so a weak one cannot
+ * go unnoticed. Unset: the server generates a strong one.
+ */
+function readSecret(
+  env: Record<string, string | undefined>,
+  name: string,
+  minLength: number,
+): string | null {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return null;
+  const unset = "or leave it unset to have a strong one generated";
+  if (raw.length < minLength) {
+    throw new ConfigError(
+      name,
+      `is too weak: ${raw.length} characters, at least ${minLength} needed (${unset})`,
+    );
+  }
+  if (new Set(raw).size < 5) {
+    throw new ConfigError(name, `is too weak: fewer than 5 distinct characters (${unset})`);
+  }
+  return raw;
+}
+
 /** Reads the configuration from `env` (defaults to the process environment). */
 export function loadConfig(env: Record<string, string | undefined> = Deno.env.toObject()): Config {
   const dataDir = resolve(env.DATA_DIR || "./data");
@@ -98,8 +128,8 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     dataDir,
     jwtSecret: secret || null,
     adminUsername: env.ADMIN_USERNAME || "admin",
-    adminPassword: env.ADMIN_PASSWORD || null,
-    enrollmentToken: env.ENROLLMENT_TOKEN || null,
+    adminPassword: readSecret(env, "ADMIN_PASSWORD", MIN_ADMIN_PASSWORD_LENGTH),
+    enrollmentToken: readSecret(env, "ENROLLMENT_TOKEN", MIN_ENROLLMENT_TOKEN_LENGTH),
     packageMaxBytes,
     maxConcurrentDownloads: readInt(env, "MAX_CONCURRENT_DOWNLOADS", 500, 1, 1_000_000),
     sessionHours: readInt(env, "SESSION_HOURS", 12, 1, 24 * 365),

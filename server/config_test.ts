@@ -20,6 +20,10 @@ Deno.test("loadConfig names the variable when a value is bad", async (t) => {
     [{ JWT_SECRET: "short" }, "JWT_SECRET", /at least 32/],
     [{ PACKAGE_MAX_BYTES: "-1" }, "PACKAGE_MAX_BYTES", /whole number/],
     [{ TRUSTED_KEYS: "hangar-ed25519:abc" }, "TRUSTED_KEYS", /base64 of 32 bytes/],
+    [{ ENROLLMENT_TOKEN: "a" }, "ENROLLMENT_TOKEN", /too weak: 1 characters, at least 16/],
+    [{ ENROLLMENT_TOKEN: "abababababababab" }, "ENROLLMENT_TOKEN", /fewer than 5 distinct/],
+    [{ ADMIN_PASSWORD: "x" }, "ADMIN_PASSWORD", /too weak: 1 characters, at least 12/],
+    [{ ADMIN_PASSWORD: "123412341234" }, "ADMIN_PASSWORD", /fewer than 5 distinct/],
   ];
   for (const [env, variable, message] of cases) {
     await t.step(`${variable}=${Object.values(env)[0]}`, () => {
@@ -38,4 +42,13 @@ Deno.test("loadConfig reads TRUSTED_KEYS as a comma-separated list of public key
   assert.equal(loadConfig({}).trustedKeys, null);
   assert.equal(loadConfig({ TRUSTED_KEYS: " " }).trustedKeys, null);
   assert.equal(loadConfig({ TRUSTED_KEYS: ` ${key} ,, ${key}` }).trustedKeys, `${key},${key}`);
+});
+
+Deno.test("loadConfig accepts strong ENROLLMENT_TOKEN and ADMIN_PASSWORD values", () => {
+  const config = loadConfig({
+    ENROLLMENT_TOKEN: "try-hangar-token",
+    ADMIN_PASSWORD: "change-me-please",
+  });
+  assert.equal(config.enrollmentToken, "try-hangar-token");
+  assert.equal(config.adminPassword, "change-me-please");
 });
