@@ -10,6 +10,7 @@ import type { AppEnv } from "./env.ts";
 import { HttpError, renderError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import { requireAdmin } from "./middleware/admin_auth.ts";
+import { AGENT_DEADLINE_MS, answerWithin } from "./middleware/deadline.ts";
 import { requestLog } from "./middleware/request_log.ts";
 import { refuseUnsafeUrls } from "./middleware/safe_url.ts";
 import { adminRoutes } from "./routes/admin_routes.ts";
@@ -34,6 +35,7 @@ import type { RolloutEvaluator } from "./services/rollout_evaluator.ts";
 import type { Rollouts } from "./services/rollouts.ts";
 import type { UpdateAttempts } from "./services/update_attempts.ts";
 import type { UpdateOffers } from "./services/update_offers.ts";
+import type { LastSeenWriter } from "./services/last_seen_writer.ts";
 import type { PackageStore } from "./storage/package_store.ts";
 import type { AdminHub } from "./ws/admin_hub.ts";
 import type { AgentHub } from "./ws/agent_hub.ts";
@@ -51,6 +53,8 @@ export interface AppDeps {
   agentAuth: AgentAuth;
   apiTokens: ApiTokens;
   enrollmentToken: string;
+  /** Queued, batched `last_seen_at` writes. */
+  lastSeen: LastSeenWriter;
   hub: AgentHub;
   adminHub: AdminHub;
   notifier: Notifier;
@@ -81,6 +85,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/api", openApiRoutes());
   app.route("/", webRoutes()); // the admin page at /admin/, and / redirecting there
   app.route("/api/auth", authRoutes(deps.adminAuth));
+  app.use("/api/agent/*", answerWithin(AGENT_DEADLINE_MS));
   app.route("/api/agent", agentRoutes(deps));
   app.use("/api/admin/*", requireAdmin(deps.adminAuth, deps.apiTokens));
   app.get("/api/admin/ws", adminSocket(deps));

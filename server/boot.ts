@@ -14,6 +14,7 @@ import { AdminAuth, ensureFirstAdmin } from "./services/admin_auth.ts";
 import { AgentAuth } from "./services/agent_auth.ts";
 import { AgentVersions } from "./services/agent_versions.ts";
 import { ApiTokens } from "./services/api_tokens.ts";
+import { LastSeenWriter } from "./services/last_seen_writer.ts";
 import { PackageStore } from "./storage/package_store.ts";
 import { AdminHub } from "./ws/admin_hub.ts";
 import { AgentHub } from "./ws/agent_hub.ts";
@@ -53,11 +54,12 @@ export async function wireDeps(
     (error) => logger.warn("could not sweep the packages temp folder", { error: error.message }),
   );
   const notifier = await Notifier.start(db, logger);
+  const lastSeen = new LastSeenWriter(db, logger);
   const hub = new AgentHub();
   const adminHub = new AdminHub();
   const versions = new AgentVersions(db, packages, notifier);
   const stopLive = startLiveUpdates({ notifier, hub, adminHub, versions, logger });
-  const agentAuth = new AgentAuth(db, enrollmentToken);
+  const agentAuth = new AgentAuth(db, enrollmentToken, lastSeen);
   const rollout = await wireRollouts({
     config,
     db,
@@ -76,6 +78,7 @@ export async function wireDeps(
     agentAuth,
     apiTokens: new ApiTokens(db),
     ...rollout.deps,
+    lastSeen,
     enrollmentToken,
     hub,
     adminHub,
@@ -90,6 +93,7 @@ export async function wireDeps(
       hub.closeAll();
       adminHub.closeAll();
       await notifier.stop();
+      await lastSeen.stop();
     },
   };
 }

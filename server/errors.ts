@@ -6,6 +6,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ApiErrorCode } from "../protocol/mod.ts";
+import { isDatabaseUnavailable } from "./db/unavailable.ts";
 import type { Logger } from "./log.ts";
 
 export class HttpError extends Error {
@@ -26,6 +27,19 @@ export function renderError(logger: Logger) {
     if (error instanceof HttpError) {
       for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
       return c.json({ error: { code: error.code, message: error.message } }, error.status);
+    }
+    if (isDatabaseUnavailable(error)) {
+      logger.warn("database unavailable", { path: c.req.path, error: error.message });
+      c.header("Retry-After", "5");
+      return c.json(
+        {
+          error: {
+            code: "unavailable",
+            message: "The database cannot be reached, try again shortly",
+          },
+        },
+        503,
+      );
     }
     logger.error("unhandled error", {
       method: c.req.method,

@@ -10,6 +10,7 @@ import {
 import type { Db } from "../db/db.ts";
 import type { AppEnv } from "../env.ts";
 import { requireAgent } from "../middleware/agent_auth.ts";
+import { clientAddress } from "../middleware/client_address.ts";
 import { HttpError } from "../errors.ts";
 import type { AgentAuth } from "../services/agent_auth.ts";
 import type { AgentVersions } from "../services/agent_versions.ts";
@@ -38,7 +39,11 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<AppEnv> {
 
   app.post("/register", async (c) => {
     const body = await readJson(c, RegisterRequest);
-    const reply = await deps.agentAuth.register(c.req.header(ENROLLMENT_TOKEN_HEADER), body);
+    const reply = await deps.agentAuth.register(
+      c.req.header(ENROLLMENT_TOKEN_HEADER),
+      body,
+      clientAddress(c),
+    );
     return c.json(reply, 201);
   });
 

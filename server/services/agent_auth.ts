@@ -2,15 +2,22 @@
  * Agent enrollment and authentication. Agent tokens are 256-bit random values,
  * so a SHA-256 hash is enough to store them; comparisons are constant-time.
  * Verified credentials are cached (the hash, not the token) so an agent's
- * requests do not hit the database each time, and `last_seen_at` is written at
- * most once a minute per computer.
+ * requests do not hit the database each time, and keep working while the
+ * database is down; `last_seen_at` is queued (LastSeenWriter) at most once a
+ * minute per computer. Unknown agent ids are cached too, and checked against
+ * a dummy hash the same way, so timing does not tell which ids exist.
+ * Wrong enrollment tokens are rate-limited per client.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { RegisterRequest, RegisterResponse } from "../../protocol/mod.ts";
+import { findAgentCredentials } from "../db/agent_credentials.ts";
 import type { Db } from "../db/db.ts";
-import { findComputerByAgentId, insertComputer, touchComputer } from "../db/computers.ts";
+import { insertComputer, touchComputer } from "../db/computers.ts";
 import { HttpError } from "../errors.ts";
+import { boundedWait, DeadlineExceeded } from "./bounded_wait.ts";
+import type { LastSeenWriter } from "./last_seen_writer.ts";
 import { randomSecret } from "./passwords.ts";
+import { countAttempt, RateLimiter } from "./rate_limiter.ts";
 
 export interface AgentIdentity {
   computerId: string;
@@ -34,6 +41,30 @@ interface CachedAgent {
 
 const TOUCH_INTERVAL_MS = 60_000;
 const CACHE_LIMIT = 200_000;
+/** Unknown ids remembered (so they skip the database like known ones), and for how long. */
+const UNKNOWN_LIMIT = 10_000;
+const UNKNOWN_TTL_MS = 60_000;
+/** Longest an agent request waits for the database before it is answered 503. */
+export const AGENT_DB_WAIT_MS = 3_000;
+/** Wrong enrollment tokens allowed per client per 15 minutes. */
+export const ENROLL_FAILURES_PER_CLIENT = 20;
+
+/** What an unknown id is checked against: no token hashes to it (random, never stored). */
+const UNKNOWN: CachedAgent = {
+  computerId: "",
+  tokenHash: createHash("sha256").update(crypto.getRandomValues(new Uint8Array(32))).digest(),
+  verifiedToken: null,
+  lastTouch: 0,
+  version: "",
+};
+
+/** A lookup that failed or timed out: the database is away, not the agent wrong. */
+function unavailable(error: unknown): never {
+  const why = error instanceof DeadlineExceeded ? "is not answering" : "cannot be reached";
+  throw new HttpError(503, "unavailable", `The database ${why}, try again shortly`, {
+    "Retry-After": "5",
+  });
+}
 
 function sha256(text: string): Buffer {
   return createHash("sha256").update(text).digest();
@@ -53,10 +84,17 @@ function sameString(a: string, b: string): boolean {
 
 export class AgentAuth {
   #cache = new Map<string, CachedAgent>();
+  /** Unknown agent id → until when it is taken as unknown without asking the database. */
+  #unknown = new Map<string, number>();
+  readonly #enrollFailures = new RateLimiter({
+    maxFailures: ENROLL_FAILURES_PER_CLIENT,
+    windowMs: 15 * 60_000,
+  });
 
   constructor(
     private readonly db: Db,
     private enrollmentToken: string,
+    private readonly lastSeen: LastSeenWriter,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -75,16 +113,31 @@ export class AgentAuth {
     this.#cache.delete(agentId);
   }
 
-  /** Enrolls a new agent; the token in the reply is never stored. */
+  /**
+   * Enrolls a new agent; the token in the reply is never stored. `client` (the
+   * caller's address) keys the limit on wrong enrollment tokens: 429 past it.
+   */
   async register(
     enrollmentToken: string | undefined,
     input: RegisterRequest,
+    client = "unknown",
   ): Promise<RegisterResponse> {
+    const wait = countAttempt([[this.#enrollFailures, client]]);
+    if (wait > 0) {
+      throw new HttpError(
+        429,
+        "rate_limited",
+        `Too many wrong enrollment tokens, try again in ${wait} s`,
+        { "Retry-After": String(wait) },
+      );
+    }
     if (!enrollmentToken || !sameSecret(enrollmentToken, this.enrollmentToken)) {
       throw new HttpError(401, "unauthorized", "Invalid or missing enrollment token");
     }
+    this.#enrollFailures.forgive(client);
     const agentId = crypto.randomUUID();
     const agentToken = randomSecret(32);
+    this.#unknown.delete(agentId);
     await insertComputer(this.db, {
       agentId,
       tokenHash: sha256(agentToken).toString("hex"),
@@ -108,23 +161,9 @@ export class AgentAuth {
     if (!agentId || !token || agentId.length > 100 || token.length > 200) {
       throw new HttpError(401, "unauthorized", "Missing agent credentials (agent-id, agent-token)");
     }
-    let cached = this.#cache.get(agentId);
-    if (!cached) {
-      const row = await findComputerByAgentId(this.db, agentId);
-      if (!row) {
-        sha256(token); // same work as a known agent, so timing does not reveal ids
-        throw new HttpError(401, "unauthorized", "Invalid agent credentials");
-      }
-      cached = {
-        computerId: row.id,
-        tokenHash: Buffer.from(row.agent_token_hash, "hex"),
-        verifiedToken: null,
-        lastTouch: 0,
-        version: row.agent_version,
-      };
-      if (this.#cache.size >= CACHE_LIMIT) this.#cache.clear();
-      this.#cache.set(agentId, cached);
-    }
+    const cached = this.#cache.get(agentId) ?? this.#knownUnknown(agentId) ??
+      await this.#lookUp(agentId);
+    // Known or not, a wrong token takes this one path: hash it, compare, refuse.
     if (cached.verifiedToken === null || !sameString(token, cached.verifiedToken)) {
       if (!timingSafeEqual(sha256(token), cached.tokenHash)) {
         throw new HttpError(401, "unauthorized", "Invalid agent credentials");
@@ -133,11 +172,52 @@ export class AgentAuth {
     }
     const now = this.now();
     const versionChanged = version !== null && version !== cached.version;
-    if (versionChanged || now - cached.lastTouch >= TOUCH_INTERVAL_MS) {
+    if (versionChanged) {
+      // Written at once (rollouts read it), within a bounded wait; queued if the database is away.
       cached.lastTouch = now;
-      if (version !== null) cached.version = version;
-      await touchComputer(this.db, cached.computerId, version);
+      cached.version = version;
+      await boundedWait(
+        touchComputer(this.db, cached.computerId, version),
+        AGENT_DB_WAIT_MS,
+        "touch",
+      )
+        .catch(() => this.lastSeen.seen(cached.computerId, version));
+    } else if (now - cached.lastTouch >= TOUCH_INTERVAL_MS) {
+      cached.lastTouch = now;
+      this.lastSeen.seen(cached.computerId);
     }
     return { computerId: cached.computerId, agentId };
+  }
+
+  #knownUnknown(agentId: string): CachedAgent | undefined {
+    const until = this.#unknown.get(agentId);
+    if (until === undefined) return undefined;
+    if (until > this.now()) return UNKNOWN;
+    this.#unknown.delete(agentId);
+    return undefined;
+  }
+
+  /** Reads an agent's credentials into the cache (an unknown id caches as UNKNOWN). */
+  async #lookUp(agentId: string): Promise<CachedAgent> {
+    const row = await boundedWait(
+      findAgentCredentials(this.db, agentId),
+      AGENT_DB_WAIT_MS,
+      "agent lookup",
+    ).catch(unavailable);
+    if (!row) {
+      if (this.#unknown.size >= UNKNOWN_LIMIT) this.#unknown.clear();
+      this.#unknown.set(agentId, this.now() + UNKNOWN_TTL_MS);
+      return UNKNOWN;
+    }
+    const cached: CachedAgent = {
+      computerId: row.id,
+      tokenHash: Buffer.from(row.agent_token_hash, "hex"),
+      verifiedToken: null,
+      lastTouch: 0,
+      version: row.agent_version,
+    };
+    if (this.#cache.size >= CACHE_LIMIT) this.#cache.clear();
+    this.#cache.set(agentId, cached);
+    return cached;
   }
 }

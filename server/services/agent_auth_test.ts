@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import type { Db } from "../db/db.ts";
 import { HttpError } from "../errors.ts";
-import { makeTestApp } from "../test_app.ts";
+import { makeTestApp, TEST_ADAPTERS } from "../test_app.ts";
+import { AgentAuth, ENROLL_FAILURES_PER_CLIENT } from "./agent_auth.ts";
 
 Deno.test("AgentAuth.authenticate still refuses a wrong token once the right one is cached", async (t) => {
   await using h = await makeTestApp();
@@ -23,3 +25,84 @@ Deno.test("AgentAuth.authenticate still refuses a wrong token once the right one
     });
   }
 });
+
+/** The database of `h`, counting the queries made through it. */
+function countingDb(db: Db): { db: Db; queries: () => number } {
+  let n = 0;
+  const counted = Object.create(db) as Db;
+  counted.query = (sql, params) => {
+    n++;
+    return db.query(sql, params);
+  };
+  return { db: counted, queries: () => n };
+}
+
+for (const { adapter, ignore, label } of TEST_ADAPTERS) {
+  Deno.test({
+    name: `AgentAuth.authenticate takes one path for unknown ids and wrong tokens (${label})`,
+    ignore,
+    async fn() {
+      await using h = await makeTestApp({ adapter });
+      const agent = await h.registerAgent();
+      const { db, queries } = countingDb(h.db);
+      const auth = new AgentAuth(db, h.enrollmentToken, h.deps.lastSeen);
+      const wrong = "w".repeat(agent.agent_token.length);
+      const unknownId = crypto.randomUUID();
+      const refusal = (id: string) =>
+        assert.rejects(auth.authenticate(id, wrong, null), (e) => {
+          assert.ok(e instanceof HttpError);
+          assert.equal(e.status, 401);
+          assert.equal(e.message, "Invalid agent credentials");
+          return true;
+        });
+      // The first sight of each id reads the database once, known or not ...
+      await refusal(agent.agent_id);
+      await refusal(unknownId);
+      assert.equal(queries(), 2);
+      // ... and later ones do not, for either: the same cached path, the same hash and compare.
+      for (let i = 0; i < 5; i++) {
+        await refusal(agent.agent_id);
+        await refusal(unknownId);
+      }
+      assert.equal(queries(), 2, "an unknown id must not cost a query a known one does not");
+      const ok = await auth.authenticate(agent.agent_id, agent.agent_token, null);
+      assert.equal(ok.computerId, agent.computerId);
+    },
+  });
+
+  Deno.test({
+    name: `POST /api/agent/register answers 429 after repeated wrong enrollment tokens (${label})`,
+    ignore,
+    async fn() {
+      await using h = await makeTestApp({ adapter });
+      const enroll = (token: string) =>
+        h.app.request("/api/agent/register", {
+          method: "POST",
+          headers: { "content-type": "application/json", "enrollment-token": token },
+          body: JSON.stringify({ hostname: "pc", os: "windows", agent_version: "1.0.0" }),
+        });
+      const replies = await Promise.all(
+        Array.from({ length: ENROLL_FAILURES_PER_CLIENT + 30 }, () => enroll("guess")),
+      );
+      const statuses = replies.map((res) => res.status);
+      await Promise.all(replies.map((res) => res.body?.cancel()));
+      assert.equal(statuses.filter((s) => s === 401).length, ENROLL_FAILURES_PER_CLIENT);
+      assert.equal(statuses.filter((s) => s === 429).length, 30);
+      const blocked = await enroll(h.enrollmentToken);
+      assert.equal(
+        blocked.status,
+        429,
+        "the client waits out the window, even with the right token",
+      );
+      assert.ok(Number(blocked.headers.get("retry-after")) > 0);
+      assert.equal((await blocked.json()).error.code, "rate_limited");
+      // Another client is not affected.
+      const other = await h.deps.agentAuth.register(
+        h.enrollmentToken,
+        { hostname: "pc2", os: "windows", agent_version: "1.0.0" },
+        "10.0.0.9",
+      );
+      assert.ok(other.agent_id);
+    },
+  });
+}

@@ -4,6 +4,8 @@
  * in-memory snapshot of the version list, dropped whenever a version changes
  * here or on another instance (through the notifier), and at most
  * SNAPSHOT_TTL_MS old in case a notification was lost while reconnecting.
+ * While the database is down (or slower than SNAPSHOT_WAIT_MS), they keep
+ * reading the last snapshot that loaded, so agents still get their answer.
  */
 import semver from "semver";
 import type { AgentVersionRecord } from "../../protocol/mod.ts";
@@ -15,12 +17,17 @@ import {
 } from "../db/agent_versions.ts";
 import type { Db } from "../db/db.ts";
 import { HttpError } from "../errors.ts";
+import { boundedWait } from "./bounded_wait.ts";
 import type { PackageStore } from "../storage/package_store.ts";
 import type { Notifier } from "../ws/notifier.ts";
 
 export const SNAPSHOT_TTL_MS = 30_000;
 /** The advisory lock that serialises version uploads (any constant unused elsewhere). */
 const VERSION_UPLOAD_LOCK_KEY = 72_657_011;
+/** Longest a lookup waits for the version list before it falls back to the last one. */
+export const SNAPSHOT_WAIT_MS = 2_000;
+/** During an outage, how often the database is tried again. */
+const OUTAGE_RETRY_MS = 5_000;
 /** Where agents download packages; the file name is appended. */
 export const PACKAGE_URL_PREFIX = "/api/agent/agent-packages/";
 
@@ -68,6 +75,8 @@ function buildSnapshot(rows: AgentVersionRow[]): Snapshot {
 export class AgentVersions {
   #snapshot: Promise<Snapshot> | null = null;
   #loadedAt = 0;
+  /** The last snapshot that loaded: what lookups read while the database is away. */
+  #lastGood: Snapshot | null = null;
   /** Bumped by every load and invalidation, so an outdated load never clears a newer one. */
   #generation = 0;
 
@@ -180,13 +189,26 @@ export class AgentVersions {
     const now = this.now();
     if (this.#snapshot && now - this.#loadedAt <= SNAPSHOT_TTL_MS) return this.#snapshot;
     const generation = ++this.#generation;
-    const loading = listAgentVersions(this.db).then(buildSnapshot);
+    const loading = boundedWait(listAgentVersions(this.db), SNAPSHOT_WAIT_MS, "version list")
+      .then(buildSnapshot)
+      .then((snapshot) => {
+        if (this.#generation === generation) this.#lastGood = snapshot;
+        return snapshot;
+      })
+      .catch((error) => {
+        if (this.#generation !== generation) throw error;
+        const lastGood = this.#lastGood;
+        if (!lastGood) {
+          this.#snapshot = null; // a failed load is not cached
+          throw error;
+        }
+        // Outage: serve the last list, and try the database again in a while.
+        this.#snapshot = Promise.resolve(lastGood);
+        this.#loadedAt = this.now() - SNAPSHOT_TTL_MS + OUTAGE_RETRY_MS;
+        return lastGood;
+      });
     this.#snapshot = loading;
     this.#loadedAt = now;
-    loading.catch(() => {
-      // A failed load is not cached (unless a newer load replaced it already).
-      if (this.#generation === generation) this.#snapshot = null;
-    });
     return loading;
   }
 }
