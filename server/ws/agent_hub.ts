@@ -27,6 +27,9 @@ export interface WavePacing {
  */
 export const DEFAULT_WAVES: WavePacing = { size: 1000, intervalMs: 50 };
 
+/** Close code for an agent's socket that a newer connection of the same agent replaced. */
+export const REPLACED_CLOSE_CODE = 4001;
+
 export class AgentHub {
   /** This instance's id in presence announcements. */
   readonly instance = crypto.randomUUID();
@@ -44,12 +47,25 @@ export class AgentHub {
     private readonly pacing: WavePacing = DEFAULT_WAVES,
   ) {}
 
+  /**
+   * Adds an agent's socket. One socket per agent: an older one (a half-dead
+   * connection, or a client opening many) is closed with REPLACED_CLOSE_CODE,
+   * so one agent id cannot hold thousands of sockets.
+   */
   add(computerId: string, socket: AgentSocket): void {
     const wasOnline = this.isOnline(computerId);
     let set = this.#sockets.get(computerId);
     if (!set) {
       this.#sockets.set(computerId, set = new Set());
       for (const fn of this.#onLocal) fn(computerId, true);
+    }
+    for (const older of set) {
+      set.delete(older);
+      try {
+        older.close(REPLACED_CLOSE_CODE, "Replaced by a newer connection of this agent");
+      } catch {
+        // already closed
+      }
     }
     set.add(socket);
     if (!wasOnline) this.#changed(computerId);

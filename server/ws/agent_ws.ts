@@ -7,20 +7,37 @@
  */
 import type { Context } from "hono";
 import type { WsUpgrade } from "../app.ts";
-import { touchComputer } from "../db/computers.ts";
 import type { Db } from "../db/db.ts";
 import type { AppEnv } from "../env.ts";
 import { HttpError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import type { LastSeenWriter } from "../services/last_seen_writer.ts";
 import type { AdminHub } from "./admin_hub.ts";
 import type { AgentHub } from "./agent_hub.ts";
 
 /** Seconds of silence before Deno pings a socket (and closes it without a pong). */
 export const WS_IDLE_TIMEOUT_S = 30;
 
+/**
+ * Largest message an agent may send (it sends only small `pong` events). A
+ * larger one closes the socket with 1009. Deno has no option to refuse a
+ * frame before reading it: its WebSocket reads a message of up to 64 MiB into
+ * memory before this code sees it; one socket per agent bounds what one agent
+ * can hold that way (see docs/security.md).
+ */
+export const AGENT_WS_MAX_MESSAGE_BYTES = 4 * 1024;
+
+function messageSize(data: unknown): number {
+  if (typeof data === "string") return data.length; // UTF-16 units: at most the byte length
+  if (data instanceof ArrayBuffer) return data.byteLength;
+  if (data instanceof Blob) return data.size;
+  return 0;
+}
+
 export interface WsRouteDeps {
   db: Db;
   logger: Logger;
+  lastSeen: LastSeenWriter;
   hub: AgentHub;
   adminHub: AdminHub;
   upgradeWebSocket?: WsUpgrade;
@@ -50,18 +67,23 @@ export function agentSocket(deps: WsRouteDeps) {
   return function handleAgentSocket(c: Context<AppEnv>): Promise<Response> {
     const upgrade = upgraderOf(deps, c);
     const computerId = c.get("computerId");
-    const touch = () =>
-      touchComputer(deps.db, computerId, null).catch((error) =>
-        deps.logger.warn("could not record last_seen_at", { computerId, error: String(error) })
-      );
+    // Queued and written in batches: a reconnect storm costs a few UPDATEs, not one per socket.
+    const touch = () => deps.lastSeen.seen(computerId);
     return upgrade(c, {
       onOpen(_event, ws) {
         deps.hub.add(computerId, ws);
-        void touch();
+        touch();
+      },
+      onMessage(event, ws) {
+        const size = messageSize(event.data);
+        if (size > AGENT_WS_MAX_MESSAGE_BYTES) {
+          deps.logger.warn("agent socket closed: message too large", { computerId, bytes: size });
+          ws.close(1009, `Message too large (max ${AGENT_WS_MAX_MESSAGE_BYTES} bytes)`);
+        }
       },
       onClose(_event, ws) {
         deps.hub.remove(computerId, ws);
-        void touch();
+        touch();
       },
     }, { idleTimeout: deps.wsIdleTimeoutSeconds ?? WS_IDLE_TIMEOUT_S });
   };

@@ -15,6 +15,8 @@ import { waitFor } from "../../tests/helpers/server_process.ts";
 import { setStable, uploadVersion } from "../routes/_package_fixtures.ts";
 import { makeTestApp, TEST_ADAPTERS, type TestApp } from "../test_app.ts";
 import { openSocket, rawUpgrade } from "./_ws_fixtures.ts";
+import { REPLACED_CLOSE_CODE } from "./agent_hub.ts";
+import { AGENT_WS_MAX_MESSAGE_BYTES } from "./agent_ws.ts";
 
 const POSTGRES = TEST_ADAPTERS.find((a) => a.adapter === "postgres")!;
 
@@ -217,3 +219,52 @@ Deno.test("admin WebSocket: the live view follows computers and versions", async
   });
   await admin.close();
 });
+
+/** A raw WebSocket that records how the server closed it. */
+async function rawSocket(url: string, headers: Record<string, string>) {
+  const ws = new WebSocket(url.replace(/^http/, "ws"), { headers } as unknown as string[]);
+  const closed = new Promise<CloseEvent>((resolve) => ws.addEventListener("close", resolve));
+  await new Promise<void>((resolve, reject) => {
+    ws.onopen = () => resolve();
+    ws.onerror = () => reject(new Error("WebSocket failed"));
+  });
+  return { ws, closed };
+}
+
+for (const { adapter, ignore, label } of TEST_ADAPTERS) {
+  Deno.test({
+    name: `agent sockets: oversized messages close the socket, one socket per agent (${label})`,
+    ignore,
+    async fn(t) {
+      await using app = await makeTestApp({ adapter });
+      const url = await app.serve();
+      const agent = await app.registerAgent("pc-ws-limits");
+
+      await t.step("a message over the cap closes the socket with 1009", async () => {
+        const { ws, closed } = await rawSocket(`${url}/api/agent/ws`, agent.headers);
+        ws.send(JSON.stringify({ event: "pong" })); // what agents send: accepted
+        ws.send("x".repeat(AGENT_WS_MAX_MESSAGE_BYTES + 1));
+        assert.equal((await closed).code, 1009);
+      });
+
+      await t.step("a new socket of the same agent replaces the old one", async () => {
+        const sockets = [];
+        for (let i = 0; i < 5; i++) {
+          sockets.push(await rawSocket(`${url}/api/agent/ws`, agent.headers));
+        }
+        for (const old of sockets.slice(0, -1)) {
+          assert.equal((await old.closed).code, REPLACED_CLOSE_CODE);
+        }
+        const last = sockets.at(-1)!;
+        assert.equal(last.ws.readyState, WebSocket.OPEN);
+        assert.equal(app.deps.hub.size, 1);
+        await waitFor(
+          "online",
+          async () => (await onlineState(app, agent.computerId)) || undefined,
+        );
+        last.ws.close();
+        await last.closed;
+      });
+    },
+  });
+}
