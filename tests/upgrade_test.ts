@@ -424,6 +424,26 @@ async function checkUpgrade(t: Deno.TestContext, server: TestServer, data: Relea
       await adminFetch(server, `/rollouts/${rollout.id}/cancel`, { method: "POST" });
     },
   );
+
+  await t.step("sessions (0008): a new sign-in's token works until it signs out", async () => {
+    const login = await fetch(`${server.url}/api/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "ops", password: "ops-password-456" }),
+    });
+    assert.equal(login.status, 200);
+    const { token } = await login.json();
+    const list = () =>
+      fetch(`${server.url}/api/admin/computers`, { headers: { authorization: `Bearer ${token}` } })
+        .then(async (res) => (await res.body?.cancel(), res.status));
+    assert.equal(await list(), 200);
+    const out = await fetch(`${server.url}/api/auth/logout`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(out.status, 204);
+    assert.equal(await list(), 401);
+  });
 }
 
 Deno.test("upgrade: a release 1.0 embedded database migrates and keeps its data", async (t) => {
