@@ -46,6 +46,7 @@ export const API_ERROR_CODES = [
   "conflict",
   "payload_too_large",
   "unsupported_media_type",
+  "header_too_large",
   "range_not_satisfiable",
   "rate_limited",
   "busy",

@@ -11,6 +11,7 @@ import { HttpError, renderError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import { requireAdmin } from "./middleware/admin_auth.ts";
 import { AGENT_DEADLINE_MS, answerWithin } from "./middleware/deadline.ts";
+import { limitHeaders } from "./middleware/header_limits.ts";
 import { requestLog } from "./middleware/request_log.ts";
 import { refuseUnsafeUrls } from "./middleware/safe_url.ts";
 import { adminRoutes } from "./routes/admin_routes.ts";
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   if (deps.config.logRequests) app.use("*", requestLog(deps.logger));
   app.onError(renderError(deps.logger));
+  app.use("*", limitHeaders());
   app.use("*", refuseUnsafeUrls());
   app.notFound((c) => {
     throw new HttpError(404, "not_found", `No route for ${c.req.method} ${c.req.path}`);

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makePackage } from "./helpers/make_package.ts";
+import { SESSION_COOKIE } from "../protocol/mod.ts";
 import {
   adminFetch,
   registerAgent,
@@ -64,6 +65,48 @@ function post(ctx: Ctx, path: string, body: string, headers: Record<string, stri
     body,
   });
 }
+
+/** The admin's session as the browser sends it: the cookie, not a Bearer header. */
+function cookieWrite(ctx: Ctx, headers: Record<string, string>, body: string): Promise<Response> {
+  return fetch(`${ctx.server.url}/api/admin/agents/versions/00000000-0000-4000-8000-000000000000`, {
+    method: "PUT",
+    headers: { cookie: `${SESSION_COOKIE}=${ctx.server.adminToken}`, ...headers },
+    body,
+  });
+}
+
+/**
+ * Sends raw bytes and reads the status line and body of the reply, for the
+ * malformed requests fetch will not send. The runtime (Deno.serve) answers
+ * those itself: 400, empty body, before any of the server's code runs.
+ */
+async function rawHttp(ctx: Ctx, request: string): Promise<Response> {
+  const { hostname, port } = new URL(ctx.server.url);
+  const conn = await Deno.connect({ hostname, port: Number(port) });
+  try {
+    await conn.write(new TextEncoder().encode(request));
+    let text = "";
+    const buffer = new Uint8Array(16 * 1024);
+    while (!/\r\n\r\n/.test(text) || text.length < headEnd(text)) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      text += new TextDecoder().decode(buffer.subarray(0, n));
+    }
+    const status = Number(text.match(/^HTTP\/1\.1 (\d{3})/)?.[1] ?? 0);
+    const body = text.slice(text.indexOf("\r\n\r\n") + 4);
+    return new Response(status === 0 || body === "" ? null : body, { status: status || 599 });
+  } finally {
+    conn.close();
+  }
+}
+
+/** Where a reply's body ends, from its Content-Length (the head alone when absent). */
+function headEnd(text: string): number {
+  const head = text.indexOf("\r\n\r\n") + 4;
+  return head + Number(text.match(/content-length: (\d+)/i)?.[1] ?? 0);
+}
+
+const headers = (n: number) => Array.from({ length: n }, (_, i) => `X-H${i}: v\r\n`).join("");
 
 function nested(depth: number): unknown {
   let value: unknown = 1;
@@ -224,6 +267,123 @@ const ROWS: HostileInput[] = [
     },
     status: 409,
     code: "conflict",
+  },
+  {
+    item: 4,
+    input: "cookie-authenticated PUT from a page on another port (Origin)",
+    send: (ctx) =>
+      cookieWrite(
+        ctx,
+        { "content-type": "application/json", origin: "http://127.0.0.1:1" },
+        '{"is_stable":true}',
+      ),
+    status: 403,
+    code: "forbidden",
+  },
+  {
+    item: 4,
+    input: "cookie-authenticated PUT with neither Origin nor Sec-Fetch-Site",
+    send: (ctx) => cookieWrite(ctx, { "content-type": "application/json" }, '{"is_stable":true}'),
+    status: 403,
+    code: "forbidden",
+  },
+  {
+    item: 4,
+    input: "cookie-authenticated upload as a text/plain form from another port",
+    send: (ctx) =>
+      fetch(`${ctx.server.url}/api/admin/agents/versions`, {
+        method: "POST",
+        headers: {
+          cookie: `${SESSION_COOKIE}=${ctx.server.adminToken}`,
+          "content-type": "text/plain",
+          origin: "http://127.0.0.1:1",
+        },
+        body: "version=9.9.9",
+      }),
+    status: 403,
+    code: "forbidden",
+  },
+  {
+    item: 4,
+    input: "same-origin JSON route with a text/plain body",
+    send: (ctx) =>
+      cookieWrite(
+        ctx,
+        { "content-type": "text/plain", origin: ctx.server.url },
+        '{"is_stable":true}',
+      ),
+    status: 415,
+    code: "unsupported_media_type",
+  },
+  {
+    item: 6,
+    input: "200 concurrent wrong passwords for one username (counted before hashing)",
+    send: async (ctx) => {
+      const replies = await Promise.all(
+        Array.from(
+          { length: 200 },
+          () => post(ctx, "/api/auth/login", '{"username":"ghost","password":"guess"}'),
+        ),
+      );
+      const statuses = replies.map((res) => res.status);
+      await Promise.all(replies.map((res) => res.body?.cancel()));
+      const hashed = statuses.filter((s) => s === 401).length;
+      if (hashed !== 10) throw new Error(`${hashed} of 200 were checked, expected 10`);
+      return post(ctx, "/api/auth/login", '{"username":"ghost","password":"guess"}');
+    },
+    status: 429,
+    code: "rate_limited",
+    headers: ["retry-after"],
+  },
+  {
+    item: 15,
+    input: "wrong enrollment tokens, back to back (past 20 per client)",
+    send: async (ctx) => {
+      const body = JSON.stringify({ hostname: "pc", os: "windows", agent_version: "1.0.0" });
+      for (let i = 0; i < 25; i++) {
+        const res = await post(ctx, "/api/agent/register", body, { "enrollment-token": "guess" });
+        if (res.status !== 401) return res;
+        await res.body?.cancel();
+      }
+      throw new Error("25 wrong enrollment tokens in a row were all answered 401");
+    },
+    status: 429,
+    code: "rate_limited",
+    headers: ["retry-after"],
+  },
+  {
+    item: 18,
+    input: "a 20 KB header (over the server's 16 KiB)",
+    send: (ctx) =>
+      fetch(`${ctx.server.url}/api/health`, { headers: { "x-big": "a".repeat(20_000) } }),
+    status: 431,
+    code: "header_too_large",
+  },
+  {
+    item: 18,
+    input: "a 100 KB header (runtime: 400, empty body)",
+    send: (ctx) =>
+      rawHttp(ctx, `GET /api/health HTTP/1.1\r\nHost: a\r\nX-Big: ${"a".repeat(100_000)}\r\n\r\n`),
+    status: 400,
+  },
+  {
+    item: 18,
+    input: "5,000 headers (runtime: 400, empty body)",
+    send: (ctx) => rawHttp(ctx, `GET /api/health HTTP/1.1\r\nHost: a\r\n${headers(5_000)}\r\n`),
+    status: 400,
+  },
+  {
+    item: 18,
+    input: "Content-Length: abc (runtime: 400, empty body)",
+    send: (ctx) =>
+      rawHttp(ctx, "POST /api/auth/login HTTP/1.1\r\nHost: a\r\nContent-Length: abc\r\n\r\n"),
+    status: 400,
+  },
+  {
+    item: 18,
+    input: "a raw NUL byte in the path (runtime: 400, empty body)",
+    send: (ctx) => rawHttp(ctx, "GET /api/he\0alth HTTP/1.1\r\nHost: a\r\n\r\n"),
+    status: 400,
   },
   // Last: it uses up this agent's report allowance.
   {

@@ -1,0 +1,28 @@
+/**
+ * Request-header limits, answered 431 with a JSON body. The runtime answers
+ * first for worse cases: Deno.serve refuses a request head over about 64 KiB,
+ * more than 128 header lines, a malformed Content-Length or a raw NUL in the
+ * path with its own `400 Bad Request`, empty body, connection closed, before
+ * any of this code runs (docs/security.md, "Malformed HTTP").
+ */
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../env.ts";
+import { HttpError } from "../errors.ts";
+
+/** Total bytes of header names and values a request may carry (nginx's default buffers hold 32 KiB). */
+export const MAX_HEADER_BYTES = 16 * 1024;
+
+export function limitHeaders(): MiddlewareHandler<AppEnv> {
+  return async function headerLimits(c, next) {
+    let bytes = 0;
+    for (const [name, value] of c.req.raw.headers) bytes += name.length + value.length + 4;
+    if (bytes > MAX_HEADER_BYTES) {
+      throw new HttpError(
+        431,
+        "header_too_large",
+        `Request headers are ${bytes} bytes, max is ${MAX_HEADER_BYTES}`,
+      );
+    }
+    await next();
+  };
+}
