@@ -243,4 +243,28 @@ for (const { adapter, ignore, label } of TEST_ADAPTERS) {
       );
     },
   });
+
+  Deno.test({
+    name: `GET /api/admin/fleet/summary names the active rollout (${label})`,
+    ignore,
+    async fn() {
+      await using h = await makeTestApp({ adapter });
+      const stable = await uploadVersion(h, "1.1.0");
+      assert.equal((await setStable(h, stable.id, true)).status, 200);
+      const next = await uploadVersion(h, "1.2.0");
+      await h.registerAgent("pc-rollout", "1.1.0");
+      const created = await h.app.request("/api/admin/rollouts", {
+        method: "POST",
+        headers: { ...h.adminHeaders, "content-type": "application/json" },
+        body: JSON.stringify({ version_id: next.id, stages: [{ percent: 100, wait_s: 3600 }] }),
+      });
+      assert.equal(created.status, 201);
+      const rollout = await created.json();
+      const res = await h.app.request("/api/admin/fleet/summary", { headers: h.adminHeaders });
+      const summary = FleetSummary.parse(await res.json());
+      assert.equal(summary.active_rollout?.id, rollout.id);
+      assert.equal(summary.active_rollout?.version, "1.2.0");
+      assert.equal(summary.active_rollout?.status, "running");
+    },
+  });
 }
