@@ -222,6 +222,26 @@ const ROWS: HostileInput[] = [
     code: "invalid_text",
   },
   {
+    item: 2,
+    input: "check_update?current_version=%00",
+    send: (ctx) =>
+      fetch(`${ctx.server.url}/api/agent/check_update?current_version=%00`, {
+        headers: { "agent-id": ctx.agent.agent_id, "agent-token": ctx.agent.agent_token },
+      }),
+    status: 400,
+    code: "invalid_text",
+  },
+  {
+    item: 2,
+    input: "GET /api/agent/agent-packages/%00.zip",
+    send: (ctx) =>
+      fetch(`${ctx.server.url}/api/agent/agent-packages/%00.zip`, {
+        headers: { "agent-id": ctx.agent.agent_id, "agent-token": ctx.agent.agent_token },
+      }),
+    status: 400,
+    code: "invalid_text",
+  },
+  {
     item: 7,
     input: "report-error details nested 5,000 deep (10 KB)",
     send: (ctx) =>

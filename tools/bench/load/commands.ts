@@ -4,7 +4,7 @@
  */
 import { maximum, percentile } from "../report.ts";
 import { Fleet } from "./fleet.ts";
-import { ReportFlood, UrlProbe } from "./flood.ts";
+import { ReportFlood } from "./flood.ts";
 import { downloadMany, measureRate } from "./http_load.ts";
 import { sleep } from "./pool.ts";
 import { Probe } from "./probe.ts";
@@ -16,7 +16,7 @@ let fleet: Fleet | null = null;
 let stampede: Stampede | null = null;
 let probe: Probe | null = null;
 let flood: ReportFlood | null = null;
-let urlProbe: UrlProbe | null = null;
+let urlProbe: Probe | null = null;
 
 function needFleet(): Fleet {
   if (!fleet) throw new Error("no fleet: call enroll first");
@@ -102,7 +102,7 @@ export const commands = {
 
   /** Every enrolled agent starts asking `path` in a loop, pausing `pauseMs` between requests. */
   probeStart(a: { path: string; pauseMs: number }) {
-    probe = new Probe(needFleet(), a.path, a.pauseMs);
+    probe = Probe.forFleet(needFleet(), a.path, a.pauseMs);
     return Promise.resolve({ probing: true });
   },
 
@@ -124,7 +124,8 @@ export const commands = {
 
   /** Times `GET url` with `headers` (e.g. the admin list as an admin) until stopped. */
   urlProbeStart(a: { url: string; headers: Record<string, string>; pauseMs: number }) {
-    urlProbe = new UrlProbe(new URL(a.url), a.headers, a.pauseMs);
+    const url = new URL(a.url);
+    urlProbe = new Probe(url, [encodeGet(url, a.headers)], a.pauseMs);
     return Promise.resolve({ probing: true });
   },
 

@@ -2,13 +2,10 @@
  * The report flood of issue 13, item 3: one agent sending ~59 KB error reports
  * as fast as it can over keep-alive connections, ignoring 429 and Retry-After
  * (a hostile or broken agent), each with a new `report_id` so none is a retry.
- * And `UrlProbe`: one request (the admin list) timed again and again on fresh
- * connections while that goes on.
  */
-import { maximum, percentile } from "../report.ts";
 import type { Fleet } from "./fleet.ts";
 import { sleep } from "./pool.ts";
-import { encodeGet, RawHttpConnection } from "./raw_http.ts";
+import { RawHttpConnection } from "./raw_http.ts";
 
 const encoder = new TextEncoder();
 
@@ -86,51 +83,5 @@ export class ReportFlood {
     await Promise.all(this.#loops);
     const seconds = (performance.now() - this.#started) / 1000;
     return { ...this.counts, sent: this.#n, seconds, last_error: this.lastError };
-  }
-}
-
-/** Times one GET again and again, each on a new connection, until stopped. */
-export class UrlProbe {
-  readonly #samples: [number, number][] = [];
-  #errors = 0;
-  #lastError = "";
-  #running = true;
-  readonly #loop: Promise<void>;
-
-  constructor(url: URL, headers: Record<string, string>, pauseMs: number) {
-    this.#loop = this.#run(url, encodeGet(url, headers), pauseMs);
-  }
-
-  async #run(url: URL, request: Uint8Array, pauseMs: number) {
-    while (this.#running) {
-      const started = performance.now();
-      let conn: RawHttpConnection | null = null;
-      try {
-        conn = await RawHttpConnection.open(url);
-        const reply = await conn.request(request, false, 60_000);
-        if (reply.status !== 200) throw new Error(`status ${reply.status}`);
-        this.#samples.push([performance.timeOrigin + started, performance.now() - started]);
-      } catch (error) {
-        this.#errors++;
-        this.#lastError = (error as Error).message;
-      } finally {
-        conn?.close();
-      }
-      await sleep(pauseMs);
-    }
-  }
-
-  async stop(t0: number) {
-    this.#running = false;
-    await this.#loop;
-    const latencies = this.#samples.filter(([at]) => at >= t0).map(([, ms]) => ms);
-    return {
-      requests: latencies.length,
-      errors: this.#errors,
-      last_error: this.#lastError,
-      p50_ms: percentile(latencies, 50),
-      p99_ms: percentile(latencies, 99),
-      max_ms: maximum(latencies),
-    };
   }
 }

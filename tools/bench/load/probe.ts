@@ -18,11 +18,15 @@ export class Probe {
   #running = true;
   readonly #loops: Promise<void>[];
 
-  constructor(fleet: Fleet, path: string, pauseMs: number) {
+  /** One loop per request in `requests` (prepared bytes for `url`). */
+  constructor(url: URL, requests: Uint8Array[], pauseMs: number) {
+    this.#loops = requests.map((request) => this.#loop(url, request, pauseMs));
+  }
+
+  /** Every enrolled agent of `fleet` asks `path` with its own credentials. */
+  static forFleet(fleet: Fleet, path: string, pauseMs: number): Probe {
     const url = new URL(path, fleet.serverUrl);
-    this.#loops = fleet.creds.map((_, agent) =>
-      this.#loop(url, encodeGet(url, fleet.headers(agent)), pauseMs)
-    );
+    return new Probe(url, fleet.creds.map((_, i) => encodeGet(url, fleet.headers(i))), pauseMs);
   }
 
   /** Asks until stopped; any 2xx counts (check_update says 204 until a version is stable). */

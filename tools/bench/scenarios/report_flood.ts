@@ -52,7 +52,7 @@ export async function runReportFlood(ctx: Context): Promise<void> {
         progress(
           `${label}: check_update p99 ${check.p99_ms.toFixed(1)} ms (${check.checks} checks, ` +
             `${check.errors} errors), admin list p99 ${list.p99_ms.toFixed(1)} ms ` +
-            `(${list.requests} requests, ${list.errors} errors)`,
+            `(${list.checks} requests, ${list.errors} errors)`,
         );
         if (check.errors > 0 || list.errors > 0) {
           throw new Error(`${label}: probes failed: ${check.last_error || list.last_error}`);
