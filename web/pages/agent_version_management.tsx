@@ -1,6 +1,6 @@
 /** `/admin/agent-versions`: the plan's AgentVersionManagement — upload, list, mark stable. */
 import { useState } from "preact/hooks";
-import { VERSIONS_CHANGED } from "../../protocol/events.ts";
+import { ROLLOUT_CHANGED, VERSIONS_CHANGED } from "../../protocol/events.ts";
 import type { AgentVersionRecord } from "../../protocol/schemas.ts";
 import { getAgentVersions, setAgentVersionStability } from "../api.ts";
 import { ConfirmDialog } from "../components/confirm_dialog.tsx";
@@ -9,19 +9,34 @@ import { Page } from "../components/page.tsx";
 import { UploadForm } from "../components/upload_form.tsx";
 import { VersionTable } from "../components/version_table.tsx";
 import { useLiveUpdates } from "../live.ts";
+import { BASE, Link } from "../router.tsx";
+import { pageClient } from "../api_client.ts";
+import type { Rollout } from "../../protocol/mod.ts";
 import { useLoader } from "../use_loader.ts";
 
-const EVENTS = [VERSIONS_CHANGED];
+const EVENTS = [VERSIONS_CHANGED, ROLLOUT_CHANGED];
+const client = pageClient();
 
-/** Which version agents get now: the highest stable one (the list is highest first). */
-function OfferedNow(props: { versions: AgentVersionRecord[] }) {
+/**
+ * Which version agents get now: the highest stable one (the list is highest
+ * first), and the active rollout's version for the computers in its cohort.
+ */
+function OfferedNow(props: { versions: AgentVersionRecord[]; rollout: Rollout | null }) {
   const offered = props.versions.find((v) => v.is_stable);
+  const r = props.rollout;
   return (
     <p class="card offered-now" data-testid="offered-now">
+      {r && (
+        <>
+          <Link href={`${BASE}/rollouts/${encodeURIComponent(r.id)}`}>Rollout</Link> of{" "}
+          <strong>{r.version}</strong> ({r.status}): offered to the {r.counts.cohort}{" "}
+          computers of its current stage.{" "}
+        </>
+      )}
       {offered
         ? (
           <>
-            Agents are offered{" "}
+            {r ? "Every other computer is" : "Agents are"} offered{" "}
             <strong>{offered.version}</strong>: the highest version marked stable. Older stable
             versions stay marked but are offered to nobody newer than them.
           </>
@@ -33,9 +48,13 @@ function OfferedNow(props: { versions: AgentVersionRecord[] }) {
 
 export function AgentVersionManagement() {
   const versions = useLoader(getAgentVersions, []);
+  const summary = useLoader(() => client.fleetSummary(), []);
   const [notice, setNotice] = useState<NoticeValue | null>(null);
   const [confirming, setConfirming] = useState<AgentVersionRecord | null>(null);
-  useLiveUpdates(EVENTS, versions.reload);
+  useLiveUpdates(EVENTS, () => {
+    versions.reload();
+    summary.reload();
+  });
 
   async function applyStability(v: AgentVersionRecord) {
     setConfirming(null);
@@ -69,7 +88,12 @@ export function AgentVersionManagement() {
         onStart={() => setNotice(null)}
       />
       <h2>Versions</h2>
-      {versions.data && <OfferedNow versions={versions.data} />}
+      {versions.data && (
+        <OfferedNow
+          versions={versions.data}
+          rollout={(summary.data?.active_rollout ?? null) as Rollout | null}
+        />
+      )}
       {versions.error && (
         <p class="notice notice-error" role="alert">Could not load versions: {versions.error}</p>
       )}
