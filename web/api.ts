@@ -120,10 +120,6 @@ export function uploadAgentVersion(
   });
 }
 
-export function getComputers(): Promise<ComputerSummary[]> {
-  return request("GET", "/api/admin/computers");
-}
-
 export function getComputer(computerId: string): Promise<ComputerSummary> {
   return request("GET", `/api/admin/computers/${encodeURIComponent(computerId)}`);
 }
