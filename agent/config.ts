@@ -38,7 +38,10 @@ export const AgentConfig = z.looseObject({
   download_busy_deadline_s: z.number().positive().default(3600),
   /** A download that receives nothing for this long is dropped and resumed, in seconds. */
   download_idle_timeout_s: z.number().positive().default(60),
-  /** Free disk space needed before an update, as a multiple of the package size. */
+  /**
+   * No longer read: an update's need for free space comes from its manifest
+   * (package/space.ts). Kept so config files that set it stay valid.
+   */
   min_free_space_factor: z.number().positive().default(3),
   /** Most error reports kept while the server cannot be reached. */
   outbox_max_reports: z.number().int().min(10).default(1000),

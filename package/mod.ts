@@ -22,4 +22,5 @@ export * from "./manifest.ts";
 export * from "./open.ts";
 export * from "./package_error.ts";
 export * from "./signature.ts";
+export * from "./space.ts";
 export * from "./version.ts";

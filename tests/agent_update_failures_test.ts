@@ -24,6 +24,8 @@ import {
   waitForLog,
 } from "./agent_harness.ts";
 import type { ComputerError } from "../protocol/mod.ts";
+import { spaceNeeded, validateManifest } from "../package/mod.ts";
+import { type MadePackage, makePackage } from "./helpers/make_package.ts";
 
 function waitForError(server: TestServer, computerId: string, type: string) {
   return waitFor<ComputerError>(`${type} on the server`, async () => {
@@ -79,7 +81,10 @@ Deno.test({
             installed.computerId,
             "UpdateResourceCheckFailed",
           );
-          assert.equal(error.error_details.required_bytes, made.size * 3);
+          assert.equal(
+            error.error_details.required_bytes,
+            spaceNeeded({ download: made.size }).required_bytes,
+          );
           assert.equal(error.error_details.free_bytes, 1000);
           assert.equal(error.error_details.path, installed.dir);
           await waitForLog(installed.dir, /State UPDATING_STARTING -> IDLE/);
@@ -90,9 +95,58 @@ Deno.test({
           await Deno.remove(installed.dir, { recursive: true });
         }
       });
+
+      await t.step(
+        "room for the zip but not for what it unpacks to: refused at step 4",
+        async () => {
+          // Compresses ~1000x: 3x the zip would be far too little.
+          const big = await makePackage({
+            version: "1.2.0",
+            files: {
+              agent: "#!/bin/sh\nexit 0\n",
+              "agent.js": "a".repeat(3_000_000),
+              updater: "u",
+            },
+          }, join(work, "big.zip"));
+          const need = spaceNeeded({ manifest: parseManifestOf(big), updaterCopy: true });
+          const free = spaceNeeded({ download: big.size }).required_bytes;
+          assert.ok(free < need.required_bytes && free > big.size * 3);
+          await markStable(
+            server,
+            (await uploadPackage(server, join(work, "big.zip"), "1.2.0")).id,
+          );
+          const installed = await enrolledInstallDir(server, { ws_enabled: false });
+          const agent = startAgent(installed.dir, { HANGAR_FAKE_FREE_BYTES: String(free) });
+          try {
+            const error = await waitForError(
+              server,
+              installed.computerId,
+              "UpdateResourceCheckFailed",
+            );
+            assert.equal(error.error_details.target_version, "1.2.0");
+            assert.equal(error.error_details.required_bytes, need.required_bytes);
+            assert.equal(error.error_details.staging_bytes, need.staging_bytes);
+            assert.ok(need.staging_bytes > 3_000_000);
+            assert.equal(error.error_details.free_bytes, free);
+            await waitForLog(installed.dir, /State UPDATING_EXTRACTING_UPDATER -> IDLE/);
+            assert.equal(
+              await Deno.stat(join(installed.dir, "_update", "updater")).catch(() => null),
+              null,
+            );
+            assert.equal(await agent.stop(), 0);
+          } finally {
+            await agent.stop();
+            await Deno.remove(installed.dir, { recursive: true });
+          }
+        },
+      );
     } finally {
       await server.stop();
       await Deno.remove(work, { recursive: true });
     }
   },
 });
+
+function parseManifestOf(made: MadePackage) {
+  return validateManifest(made.manifest);
+}

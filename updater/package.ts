@@ -8,12 +8,14 @@
  * abandoned update (`packageFailure`) with the old agent restarted.
  */
 import {
+  freeBytesAt,
   hostPlatform,
   type Manifest,
   MANIFEST_NAME,
   openVerifiedPackage,
   PackageError,
   SIGNATURE_NAME,
+  spaceNeeded,
   type TrustedKey,
 } from "../package/mod.ts";
 import type { Failure } from "./journal.ts";
@@ -26,9 +28,10 @@ export interface PackageTrust {
   keys: readonly TrustedKey[];
   /** The installed manifest's version: the package must be newer. */
   installedVersion: string | null;
-  /** Runs once the manifest is trusted, before anything is extracted (the free-space check). */
-  beforeExtract?: (manifest: Manifest) => void | Promise<void>;
 }
+
+/** Free bytes on the volume of a folder; replaceable in tests. */
+export type FreeBytesReader = (path: string) => Promise<number>;
 
 /**
  * Checks the package at `packagePath` and extracts it, with its manifest and
@@ -39,6 +42,7 @@ export async function verifyAndExtract(
   packagePath: string,
   stagingDir: string,
   trust: PackageTrust = { keys: [], installedVersion: null },
+  readFree: FreeBytesReader = freeBytesAt,
 ): Promise<Manifest> {
   await Deno.mkdir(stagingDir, { recursive: true });
   const pkg = await openVerifiedPackage(packagePath, {
@@ -46,7 +50,18 @@ export async function verifyAndExtract(
     newerThan: trust.installedVersion,
     platform: hostPlatform(),
   }, {
-    beforeContents: trust.beforeExtract,
+    // Nothing is extracted unless every listed file fits (package/space.ts).
+    beforeContents: async (manifest) => {
+      const need = spaceNeeded({ manifest });
+      const free = await readFree(stagingDir);
+      if (free < need.required_bytes) {
+        throw new Error(
+          `Not enough free disk space at ${stagingDir}: ${free} bytes free, ` +
+            `${need.required_bytes} needed (${need.staging_bytes} to stage, ` +
+            `${need.margin_bytes} margin)`,
+        );
+      }
+    },
     extract: { dir: stagingDir },
   });
   await Deno.writeFile(nativePath(stagingDir, MANIFEST_NAME), pkg.manifestBytes);

@@ -170,3 +170,22 @@ function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
   }
   return -1;
 }
+
+Deno.test("verifyAndExtract refuses before extracting when the files do not fit", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "hangar-pkg-space-" });
+  try {
+    const zip = join(dir, "package.zip");
+    await makePackage(
+      { version: "1.1.0", files: { ...goodFiles, "big.bin": "a".repeat(2e6) } },
+      zip,
+    );
+    const staging = join(dir, "staging");
+    const tooLittle = () => Promise.resolve(2 * 1024 * 1024);
+    const error = await verifyAndExtract(zip, staging, undefined, tooLittle).catch((e) => e);
+    assert.match(String(error), /Not enough free disk space .* needed \(2000\d+ to stage/);
+    assert.ok(!(error instanceof PackageError), "the package itself is fine: it is kept");
+    assert.deepEqual([...Deno.readDirSync(staging)], [], "nothing extracted");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -208,7 +208,6 @@ export class Agent {
           void this.#updateStatus?.onAgentState(state);
         },
         reportProgress: (fraction) => void this.#updateStatus?.progress(fraction),
-        freeSpaceFactor: this.#o.config.get("min_free_space_factor"),
         signal: this.#abort.signal,
         runningVersion: VERSION,
         trustedKeys: this.#o.trustedKeys ?? TRUSTED_KEYS,

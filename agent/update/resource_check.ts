@@ -1,9 +1,9 @@
 /**
- * Step 1 of an update: enough free disk space for the package, its extracted
- * updater and the updater's backup and staging copies — `factor` (3) times
- * the package size on the install dir's volume.
+ * The agent's free-space checks (the rule is package/space.ts): before the
+ * download, room for the zip; once the manifest is trusted (step 4, before
+ * anything is extracted), room for the staged files and the updater's copy.
  */
-import { statfs } from "node:fs/promises";
+import { freeBytesAt, type SpaceNeed } from "../../package/mod.ts";
 import { UpdateError } from "./update_error.ts";
 
 /**
@@ -16,18 +16,16 @@ export const FAKE_FREE_BYTES_ENV = "HANGAR_FAKE_FREE_BYTES";
 export async function freeBytes(path: string): Promise<number> {
   const fake = Deno.env.get(FAKE_FREE_BYTES_ENV);
   if (fake !== undefined && /^\d+$/.test(fake)) return Number(fake);
-  const stats = await statfs(path);
-  return Number(stats.bavail) * Number(stats.bsize);
+  return await freeBytesAt(path);
 }
 
-/** Throws UpdateResourceCheckFailed unless `path` has `factor` × `packageSize` bytes free. */
+/** Throws UpdateResourceCheckFailed unless `path` has `need.required_bytes` free. */
 export async function checkResources(
   path: string,
-  packageSize: number,
-  factor: number,
+  need: SpaceNeed,
   readFree: (path: string) => Promise<number> = freeBytes,
-): Promise<{ required_bytes: number; free_bytes: number }> {
-  const required = Math.ceil(packageSize * factor);
+): Promise<SpaceNeed & { free_bytes: number }> {
+  const required = need.required_bytes;
   let free: number;
   try {
     free = await readFree(path);
@@ -35,7 +33,7 @@ export async function checkResources(
     throw new UpdateError(
       "UpdateResourceCheckFailed",
       `Cannot read free disk space at ${path}: ${(error as Error).message}`,
-      { path, required_bytes: required },
+      { ...need, path },
       { cause: error },
     );
   }
@@ -43,8 +41,8 @@ export async function checkResources(
     throw new UpdateError(
       "UpdateResourceCheckFailed",
       `Not enough free disk space at ${path}: ${free} bytes free, ${required} needed`,
-      { required_bytes: required, free_bytes: free, path },
+      { ...need, free_bytes: free, path },
     );
   }
-  return { required_bytes: required, free_bytes: free };
+  return { ...need, free_bytes: free };
 }

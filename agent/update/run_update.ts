@@ -13,6 +13,7 @@ import type { HttpClient } from "../net/http_client.ts";
 import { DownloadGaveUpError, type DownloadOptions } from "../net/download.ts";
 import type { Logger } from "../log.ts";
 import type { AgentPaths } from "../paths.ts";
+import { spaceNeeded } from "../../package/mod.ts";
 import { checkResources } from "./resource_check.ts";
 import { extractUpdater } from "./extract_updater.ts";
 import { launchUpdater } from "./launch_updater.ts";
@@ -27,7 +28,6 @@ export interface UpdateContext {
   setState: (state: AgentState) => void;
   /** Download progress, 0..1 (the update-status reports; they pace themselves). */
   reportProgress?: (fraction: number) => void;
-  freeSpaceFactor: number;
   signal: AbortSignal;
   /** The running agent's VERSION: a package must be newer. */
   runningVersion: string;
@@ -55,8 +55,8 @@ export async function runUpdateSteps(ctx: UpdateContext): Promise<void> {
   step(1, "checking resources", { install_dir: paths.installDir, package_bytes: info.file_size });
   await Deno.mkdir(paths.updateDir, { recursive: true });
   await removeStaleDownloads(paths.updateDir, [`${pkg}.part`, `${pkg}.part.json`]);
-  const space = await checkResources(paths.installDir, info.file_size, ctx.freeSpaceFactor);
-  log.info("Enough free disk space", space);
+  const space = await checkResources(paths.installDir, spaceNeeded({ download: info.file_size }));
+  log.info("Enough free disk space for the download", space);
 
   ctx.setState(AgentState.UPDATING_DOWNLOADING);
   step(2, "downloading", {
@@ -115,6 +115,13 @@ export async function runUpdateSteps(ctx: UpdateContext): Promise<void> {
     version: info.version,
     runningVersion: ctx.runningVersion,
     trustedKeys,
+    beforeExtract: async (manifest) => {
+      const need = spaceNeeded({ manifest, updaterCopy: true });
+      log.info(
+        "Enough free disk space for the update",
+        await checkResources(paths.installDir, need),
+      );
+    },
   });
   if (signedBy) log.info("Package signature verified", { key_id: signedBy, version: info.version });
 
