@@ -12,6 +12,7 @@ import { Report } from "./report.ts";
 import { type Context, QUICK } from "./scenario.ts";
 import { runCheckUpdateRollout } from "./scenarios/check_update_rollout.ts";
 import { runFleetConsole } from "./scenarios/fleet_console.ts";
+import { runReconnectStorm } from "./scenarios/reconnect_storm.ts";
 import { runReportFlood } from "./scenarios/report_flood.ts";
 import { runStampede } from "./scenarios/stampede.ts";
 import { runVerify } from "./scenarios/verify.ts";
@@ -58,6 +59,11 @@ Deno.test("bench scenarios run end to end at a tiny scale", async (t) => {
       await runCheckUpdateRollout({ ...ctx, scale: { ...ctx.scale, rateMs: 1_000 } });
       assert.ok(figure("check_update_rollout", "rollout_vs_no_rollout").value > 0);
       assert.ok(figure("check_update_rollout", "rollout_rate_vs_bare_route").value > 0);
+    });
+    await t.step("reconnect_storm: every agent is back and online after a restart", async () => {
+      await runReconnectStorm(ctx);
+      assert.equal(figure("reconnect_storm", "reconnected").value, 20);
+      assert.ok(Number.isFinite(figure("reconnect_storm", "all_shown_online_s").value));
     });
     await t.step("the table shows every figure", () => {
       const table = ctx.report.table();

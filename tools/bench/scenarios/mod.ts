@@ -8,6 +8,7 @@ import { runFanout } from "./fanout.ts";
 import { runFleetConsole } from "./fleet_console.ts";
 import { runStampede } from "./stampede.ts";
 import { runUpdate } from "./update.ts";
+import { runReconnectStorm } from "./reconnect_storm.ts";
 import { runReleaseUpload } from "./release_upload.ts";
 import { runReportFlood } from "./report_flood.ts";
 import { runUpload } from "./upload.ts";
@@ -16,6 +17,7 @@ import { runVerify } from "./verify.ts";
 export const SCENARIOS: Scenario[] = [
   { name: "connections", run: runConnections },
   { name: "fanout", run: runFanout },
+  { name: "reconnect_storm", run: runReconnectStorm },
   { name: "check_update", run: runCheckUpdate },
   { name: "check_update_rollout", run: runCheckUpdateRollout },
   { name: "downloads", run: runDownloads },
