@@ -8,7 +8,8 @@
  * are told; 3 failures halt it and nobody is offered it any more; cancel,
  * then a new rollout advances and completes on its own — each automatic step
  * taken by one instance only (the audit log) — and the version is stable for
- * everyone. Needs DATABASE_URL; ignored without it.
+ * everyone; a computer deleted on one instance is refused on both. Needs
+ * DATABASE_URL; ignored without it.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -234,6 +235,27 @@ Deno.test({
           }
         },
       );
+
+      await t.step("DELETE on one instance: the token gets 401 on both at once", async () => {
+        const victim = agents.find((a) => a.server === second)!;
+        const check = (server: TestServer) =>
+          fetch(`${server.url}/api/agent/check_update`, { headers: victim.headers }).then(
+            async (res) => {
+              await res.body?.cancel();
+              return res.status;
+            },
+          );
+        assert.equal(await check(second), 200);
+        const res = await fetch(`${first.url}/api/admin/computers/${victim.id}`, {
+          method: "DELETE",
+          headers: { authorization: `Bearer ${first.adminToken}` },
+        });
+        assert.equal(res.status, 204);
+        assert.equal(await check(first), 401);
+        await waitFor("401 on the other instance", async () => {
+          return await check(second) === 401 ? true : undefined;
+        }, 5_000);
+      });
     } finally {
       await Promise.all(agents.map((a) => a.socket.close()));
       for (const server of servers.reverse()) await server.stop();
