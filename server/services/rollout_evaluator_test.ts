@@ -15,7 +15,11 @@ Deno.test("haltReason: the rule holds or breaks by count and by rate", async (t)
     ["2 failures, under max_failures", { failed: 2, succeeded: 0 }, null],
     ["3 failures reach max_failures", { failed: 3, succeeded: 40 }, /3 update attempts/],
     ["2 of 9 finished: too few for the rate", { failed: 2, succeeded: 7 }, null],
-    ["2 of 10 finished: 20% > 10%", { failed: 2, succeeded: 8 }, /2 of 10 finished update attempts to 1\.2\.0 failed \(20%/],
+    [
+      "2 of 10 finished: 20% > 10%",
+      { failed: 2, succeeded: 8 },
+      /2 of 10 finished update attempts to 1\.2\.0 failed \(20%/,
+    ],
     ["1 of 10 finished: 10% is not over 10%", { failed: 1, succeeded: 9 }, null],
   ];
   for (const [name, tally, expected] of table) {
