@@ -85,10 +85,14 @@ class Where {
   }
 }
 
-/** Semver "below": by the numeric key, prereleases of one version by their text. */
-function belowSql(value: string): string {
-  return `(hangar_semver_key(agent_version) < hangar_semver_key(${value})
-    OR (hangar_semver_key(agent_version) = hangar_semver_key(${value}) AND agent_version < ${value}))`;
+/**
+ * Semver "below" (`op` "<") or "at or above" (">="): by the numeric key, then
+ * prereleases of one version by their text. A row comparison, so it is one range
+ * of the semver sort index (an index-only scan), never the function row by row.
+ */
+function versionCompareSql(op: "<" | ">=", value: string): string {
+  return `(hangar_semver_key(agent_version), agent_version) ${op}
+    (hangar_semver_key(${value}), ${value}::text)`;
 }
 
 function filterWhere(filter: ComputerListFilter): Where {
@@ -110,8 +114,7 @@ function filterWhere(filter: ComputerListFilter): Where {
     const than = filter.outdated.than;
     if (than === null) w.add(filter.outdated.want ? "false" : "true");
     else {
-      const below = belowSql(w.param(than));
-      w.add(filter.outdated.want ? below : `NOT ${below}`);
+      w.add(versionCompareSql(filter.outdated.want ? "<" : ">=", w.param(than)));
     }
   }
   if (filter.hasErrors !== undefined) {
