@@ -80,6 +80,11 @@ function known(errors: [number, string, string][]): ErrorDoc[] {
   return errors.filter(([, code]) => KNOWN_CODES.has(code)) as ErrorDoc[];
 }
 
+/** A write authenticated by the session cookie from another site's page (docs/security.md). */
+const CROSS_SITE =
+  'Cross-site request refused: Origin "https://evil.example" is not this server. ' +
+  "Scripts authenticate with Authorization: Bearer";
+
 /** Errors any route can answer: the `default` response of every operation. */
 export const ANY_ROUTE_ERRORS: ErrorDoc[] = known([
   [500, "internal", "Internal server error"],
@@ -122,7 +127,10 @@ export function errorsOf(op: OperationDoc): ErrorDoc[] {
       `This API token lacks the scope "${scope}" needed for ${op.method.toUpperCase()} ${op.path}`,
     ]);
   }
-  if (op.auth === "agent") out.push([401, "unauthorized", "Missing or invalid agent credentials"]);
+  if (op.auth === "admin" && !["get", "head"].includes(op.method)) {
+    out.push([403, "forbidden", CROSS_SITE]);
+  }
+  if (op.auth === "agent") out.push([401, "unauthorized", "Invalid agent credentials"]);
   for (const error of op.errors ?? []) {
     if (!out.some(([s, c]) => s === error[0] && c === error[1])) out.push(error);
   }

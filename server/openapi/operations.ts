@@ -127,6 +127,12 @@ export const CORE_OPERATIONS: OperationDoc[] = [
     },
     errors: [
       [401, "unauthorized", "Invalid username or password"],
+      [
+        403,
+        "forbidden",
+        'Cross-site request refused: Origin "https://evil.example" is not this server. ' +
+        "Scripts authenticate with Authorization: Bearer",
+      ],
       [429, "rate_limited", "Too many failed logins, try again in 540 s"],
     ],
   },
@@ -160,7 +166,10 @@ export const CORE_OPERATIONS: OperationDoc[] = [
         },
       },
     },
-    errors: [[401, "unauthorized", "Invalid enrollment token"]],
+    errors: [
+      [401, "unauthorized", "Invalid or missing enrollment token"],
+      [429, "rate_limited", "Too many wrong enrollment tokens, try again in 60 s"],
+    ],
   },
   {
     method: "post",
