@@ -3,7 +3,8 @@
  * `openVerifiedPackage` for the server, the agent and the updater (verify).
  * `manifest.sig` is an Ed25519 signature over the exact bytes of
  * `manifest.json`, which lists the version and every file's SHA-256, so one
- * signature covers the whole package. WebCrypto only.
+ * signature covers the whole package. WebCrypto for Ed25519; a key's id is a
+ * plain SHA-256 (`node:crypto`), so keys parse synchronously, once, at start-up.
  *
  * @example
  * ```ts
@@ -12,6 +13,8 @@
  * if (!result.ok) console.log(result.reason, result.keyId);
  * ```
  */
+
+import { createHash } from "node:crypto";
 
 export const SIGNATURE_ALGORITHM = "Ed25519";
 /** Public keys are written `hangar-ed25519:<base64 of the raw 32 bytes>`; the prefix is optional on input. */
@@ -87,9 +90,8 @@ export function formatPublicKey(raw: Uint8Array): string {
 }
 
 /** A key's id: the first 16 hex digits of the SHA-256 of its raw bytes. */
-export async function keyIdOf(raw: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", raw));
-  return [...digest.subarray(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join("");
+export function keyIdOf(raw: Uint8Array): string {
+  return createHash("sha256").update(raw).digest("hex").slice(0, 16);
 }
 
 /**
@@ -97,14 +99,14 @@ export async function keyIdOf(raw: Uint8Array<ArrayBuffer>): Promise<string> {
  * form of `TRUSTED_KEYS`). Empty items are skipped, duplicates kept once; a
  * malformed key throws KeyFormatError.
  */
-export async function parseTrustedKeys(keys: readonly string[] | string): Promise<TrustedKey[]> {
+export function parseTrustedKeys(keys: readonly string[] | string): TrustedKey[] {
   const items = (typeof keys === "string" ? keys.split(",") : keys)
     .map((k) => k.trim())
     .filter((k) => k !== "");
   const byId = new Map<string, TrustedKey>();
   for (const item of items) {
     const raw = decodePublicKey(item);
-    const id = await keyIdOf(raw);
+    const id = keyIdOf(raw);
     byId.set(id, { id, raw, text: formatPublicKey(raw) });
   }
   return [...byId.values()];
@@ -120,7 +122,7 @@ export async function signManifest(
     await crypto.subtle.sign(SIGNATURE_ALGORITHM, privateKey, manifestBytes),
   );
   const sig: ManifestSignature = {
-    key_id: await keyIdOf(publicKey),
+    key_id: keyIdOf(publicKey),
     algorithm: SIGNATURE_ALGORITHM,
     signature: toBase64(signature),
   };

@@ -3,7 +3,7 @@
  * ConfigError naming the variable; `main.ts` prints it as one line and exits.
  */
 import { join, resolve } from "node:path";
-import { decodePublicKey } from "../package/signature.ts";
+import { parseTrustedKeys, type TrustedKey } from "../package/signature.ts";
 
 export interface Config {
   port: number;
@@ -19,6 +19,8 @@ export interface Config {
   sessionHours: number;
   /** TRUSTED_KEYS: comma-separated public keys uploads must be signed with; null: no check. */
   trustedKeys: string | null;
+  /** The same keys, parsed once here. */
+  trustedKeyList: readonly TrustedKey[];
   logRequests: boolean;
   /** AGENT_REPORTS_PER_MINUTE: error reports one agent may send a minute (and at once); more: 429. */
   agentReportsPerMinute: number;
@@ -75,7 +77,7 @@ function readKeys(env: Record<string, string | undefined>, name: string): string
   if (raw === undefined || raw.trim() === "") return null;
   const keys = raw.split(",").map((k) => k.trim()).filter((k) => k !== "");
   try {
-    keys.forEach(decodePublicKey);
+    parseTrustedKeys(keys);
   } catch (error) {
     throw new ConfigError(name, (error as Error).message);
   }
@@ -121,6 +123,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     throw new ConfigError("JWT_SECRET", "must be at least 32 characters");
   }
   const logRequests = env.LOG_REQUESTS ?? "1";
+  const trustedKeys = readKeys(env, "TRUSTED_KEYS");
   return {
     port: readInt(env, "PORT", 8000, 0, 65535),
     hostname: env.HOST || "0.0.0.0",
@@ -133,7 +136,8 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     packageMaxBytes,
     maxConcurrentDownloads: readInt(env, "MAX_CONCURRENT_DOWNLOADS", 500, 1, 1_000_000),
     sessionHours: readInt(env, "SESSION_HOURS", 12, 1, 24 * 365),
-    trustedKeys: readKeys(env, "TRUSTED_KEYS"),
+    trustedKeys,
+    trustedKeyList: parseTrustedKeys(trustedKeys ?? ""),
     logRequests: logRequests !== "0" && logRequests !== "false",
     agentReportsPerMinute: readInt(env, "AGENT_REPORTS_PER_MINUTE", 30, 1, 1_000_000),
     agentDownloadLimitKbps: env.AGENT_DOWNLOAD_LIMIT_KBPS

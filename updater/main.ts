@@ -10,7 +10,12 @@ import { applyUpdate } from "./apply.ts";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./exit_codes.ts";
 import { describeError } from "./log.ts";
 import { runRecoverCommand } from "./recover_command.ts";
-import { KeyFormatError, parseTrustedKeys, PUBLIC_KEY_PREFIX } from "../package/mod.ts";
+import {
+  KeyFormatError,
+  parseTrustedKeys,
+  PUBLIC_KEY_PREFIX,
+  type TrustedKey,
+} from "../package/mod.ts";
 
 export const USAGE = `Usage:
   updater --package-path <zip> --install-dir <dir> --pid-to-wait <pid> --log-dir <dir>
@@ -53,6 +58,15 @@ async function existingDir(name: string, path: string): Promise<string> {
   return resolve(path);
 }
 
+function parseKeysOption(list: string): TrustedKey[] {
+  try {
+    return parseTrustedKeys(list);
+  } catch (err) {
+    if (!(err instanceof KeyFormatError)) throw err;
+    throw new UsageError(`--trusted-keys: "${err.key}" is not a ${PUBLIC_KEY_PREFIX} public key`);
+  }
+}
+
 /** Runs the updater with `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
   try {
@@ -79,12 +93,7 @@ export async function main(args: string[]): Promise<number> {
       throw new UsageError(`--pid-to-wait must be a process id, got "${pidText}"`);
     }
     const logDir = required(values, "log-dir");
-    const trustedKeys = await parseTrustedKeys(values["trusted-keys"]).catch((err) => {
-      if (!(err instanceof KeyFormatError)) throw err;
-      throw new UsageError(
-        `--trusted-keys: "${err.key}" is not a ${PUBLIC_KEY_PREFIX} public key`,
-      );
-    });
+    const trustedKeys = parseKeysOption(values["trusted-keys"]);
     return await applyUpdate({
       packagePath,
       installDir,

@@ -1,7 +1,7 @@
 /** `/api/admin/agents/versions`: upload a package, list versions, set the stable flag. */
 import { Hono } from "hono";
 import { AUDIT_ACTIONS, SetStabilityRequest } from "../../protocol/mod.ts";
-import { parseTrustedKeys } from "../../package/signature.ts";
+import type { TrustedKey } from "../../package/signature.ts";
 import type { Db } from "../db/db.ts";
 import type { AppEnv } from "../env.ts";
 import type { Logger } from "../log.ts";
@@ -16,7 +16,7 @@ export interface VersionRouteDeps {
   versions: AgentVersions;
   packages: PackageStore;
   logger: Logger;
-  config: { packageMaxBytes: number; trustedKeys: string | null };
+  config: { packageMaxBytes: number; trustedKeyList: readonly TrustedKey[] };
 }
 
 export function versionRoutes(deps: VersionRouteDeps): Hono<AppEnv> {
@@ -32,8 +32,7 @@ export function versionRoutes(deps: VersionRouteDeps): Hono<AppEnv> {
       versions: deps.versions,
       logger: deps.logger,
       maxBytes: deps.config.packageMaxBytes,
-      // Checked at start-up by loadConfig; parsing again costs a hash per key.
-      trustedKeys: await parseTrustedKeys(deps.config.trustedKeys ?? ""),
+      trustedKeys: deps.config.trustedKeyList,
     });
     await recordAudit(deps.db, {
       actor: auditActor(c),
