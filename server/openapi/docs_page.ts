@@ -162,7 +162,7 @@ export const DOCS_CSS = `
 body { margin: 0; font: 15px/1.5 system-ui, sans-serif; color: var(--fg); background: var(--bg); display: flex; }
 .toc { position: sticky; top: 0; height: 100vh; overflow: auto; width: 22rem; padding: 1rem; border-right: 1px solid var(--border); font-size: 13px; }
 .toc ul { list-style: none; padding-left: 0.6rem; margin: 0.2rem 0; }
-.toc a { color: inherit; text-decoration: none; }
+.toc a { color: inherit; text-decoration: none; overflow-wrap: anywhere; }
 main { flex: 1; min-width: 0; padding: 1rem 2rem 4rem; max-width: 70rem; }
 h2 { margin-top: 2.5rem; border-bottom: 1px solid var(--border); }
 .op { background: var(--card); border: 1px solid var(--border); border-radius: 6px; padding: 0.6rem 1rem; margin: 1rem 0; }
