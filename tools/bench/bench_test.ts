@@ -3,13 +3,15 @@
  * server process, a load process of 20 simulated agents that enroll, hold
  * WebSockets, get the new-version event, check and download; a probe
  * process), report_flood (one agent flooding 59 KB reports while probes time
- * check_update and the admin list) and the verify scenario at a tiny scale,
+ * check_update and the admin list), the verify scenario and the balancer
+ * scenario (two instances behind HAProxy, on PostgreSQL) at a tiny scale,
  * and checks the figures.
  * Not a benchmark: no target is asserted.
  */
 import assert from "node:assert/strict";
 import { Report } from "./report.ts";
 import { type Context, QUICK } from "./scenario.ts";
+import { balancerUnavailable, runBalancer } from "./scenarios/balancer.ts";
 import { runCheckUpdateRollout } from "./scenarios/check_update_rollout.ts";
 import { runFleetConsole } from "./scenarios/fleet_console.ts";
 import { runReconnectStorm } from "./scenarios/reconnect_storm.ts";
@@ -64,6 +66,20 @@ Deno.test("bench scenarios run end to end at a tiny scale", async (t) => {
       await runReconnectStorm(ctx);
       assert.equal(figure("reconnect_storm", "reconnected").value, 20);
       assert.ok(Number.isFinite(figure("reconnect_storm", "all_shown_online_s").value));
+    });
+    const noBalancer = await balancerUnavailable();
+    await t.step({
+      name: `balancer: two instances behind HAProxy notify all and survive a kill${
+        noBalancer ? ` (skipped: ${noBalancer})` : ""
+      }`,
+      ignore: noBalancer !== null,
+      fn: async () => {
+        await runBalancer(ctx);
+        assert.equal(figure("balancer", "agents_not_notified").value, 0);
+        assert.equal(figure("balancer", "agents_lost_after_kill").value, 0);
+        assert.ok(figure("balancer", "notify_all_instances_p99").value > 0);
+        assert.ok(figure("balancer", "reconnect_after_kill").value > 0);
+      },
     });
     await t.step("the table shows every figure", () => {
       const table = ctx.report.table();

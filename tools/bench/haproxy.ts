@@ -4,6 +4,7 @@
  * docs/operations.md shows) and starts, reads and stops the balancer.
  */
 import { join } from "node:path";
+import { freePort } from "./process.ts";
 
 export const HAPROXY_PATH = "/usr/sbin/haproxy";
 
@@ -91,13 +92,6 @@ export interface Balancer {
   /** The balancer's output so far. */
   output(): string;
   stop(): Promise<void>;
-}
-
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
 }
 
 /** Writes the configuration into `dir` and starts HAProxy in the foreground. */

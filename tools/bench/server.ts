@@ -45,6 +45,8 @@ export interface BenchServerOptions {
   env?: Record<string, string>;
   /** Run with the V8 inspector on a free port, for CPU profiles. */
   inspect?: boolean;
+  /** A database and data dir other processes share (several instances); the caller removes them. */
+  shared?: { databaseUrl: string; dataDir: string };
 }
 
 const SERVER_MAIN = fileURLToPath(new URL("../../server/main.ts", import.meta.url));
@@ -76,9 +78,10 @@ async function startTaskV8Flags(): Promise<string[]> {
   );
 }
 
-/** A fresh database next to BENCH_DATABASE_URL's, or null to use the embedded one. */
-async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> } | null> {
-  const base = Deno.env.get("BENCH_DATABASE_URL");
+/** A fresh database next to BENCH_DATABASE_URL's (or `base`), or null to use the embedded one. */
+export async function freshDatabase(
+  base = Deno.env.get("BENCH_DATABASE_URL"),
+): Promise<{ url: string; drop(): Promise<void> } | null> {
   if (!base) return null;
   const name = `hangar_bench_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
   const run = async (sql: string) => {
@@ -96,8 +99,11 @@ async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> } |
 }
 
 export async function startBenchServer(options: BenchServerOptions): Promise<BenchServer> {
-  const dataDir = await Deno.makeTempDir({ prefix: "hangar-bench-server-" });
-  const database = await freshDatabase();
+  const shared = options.shared;
+  const dataDir = shared?.dataDir ?? await Deno.makeTempDir({ prefix: "hangar-bench-server-" });
+  const database = shared
+    ? { url: shared.databaseUrl, drop: async () => {} }
+    : await freshDatabase();
   const port = freePort();
   const url = `http://127.0.0.1:${port}`;
   const v8Flags = await startTaskV8Flags();
@@ -118,13 +124,15 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
         ADMIN_USERNAME: "admin",
         ADMIN_PASSWORD,
         LOG_REQUESTS: "0",
-        ...(database ? { DATABASE_URL: database.url } : {}),
+        // Not inherited from the caller: without BENCH_DATABASE_URL, the embedded database.
+        DATABASE_URL: database?.url ?? "",
         ...options.env,
       },
     });
   let proc = spawn();
   const cleanUp = async () => {
     await proc.stop();
+    if (shared) return;
     await database?.drop().catch(() => {});
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   };

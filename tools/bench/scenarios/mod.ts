@@ -1,5 +1,6 @@
 /** The scenarios in the order a full run takes them. */
 import type { Scenario } from "../scenario.ts";
+import { runBalancer } from "./balancer.ts";
 import { runCheckUpdate } from "./check_update.ts";
 import { runCheckUpdateRollout } from "./check_update_rollout.ts";
 import { runConnections } from "./connections.ts";
@@ -28,4 +29,5 @@ export const SCENARIOS: Scenario[] = [
   { name: "stampede", run: runStampede },
   { name: "update", run: runUpdate },
   { name: "fleet_console", run: runFleetConsole },
+  { name: "balancer", run: runBalancer },
 ];
