@@ -4,9 +4,12 @@
  * first file move of that step", or `rollback`) and the updater SIGKILLs itself
  * there, the way a power cut would stop it. Unset, it does nothing.
  */
+import { TEST_HOOKS } from "../agent/test_hooks.ts";
+
 export const DIE_AT_STEP_ENV = "HANGAR_UPDATER_DIE_AT_STEP";
 
 function requestedPoint(): string | undefined {
+  if (!TEST_HOOKS) return undefined;
   try {
     return Deno.env.get(DIE_AT_STEP_ENV);
   } catch {

@@ -4,17 +4,19 @@
  * anything is extracted), room for the staged files and the updater's copy.
  */
 import { freeBytesAt, type SpaceNeed } from "../../package/mod.ts";
+import { TEST_HOOKS } from "../test_hooks.ts";
 import { UpdateError } from "./update_error.ts";
 
 /**
  * Test-only: when set, the resource check believes the volume has this many
- * free bytes. It lets tests simulate a full disk; nothing else reads it.
+ * free bytes. It lets tests simulate a full disk; release builds ignore it
+ * (`TEST_HOOKS` in agent/test_hooks.ts).
  */
 export const FAKE_FREE_BYTES_ENV = "HANGAR_FAKE_FREE_BYTES";
 
 /** Free bytes available to this user on the volume holding `path`. */
 export async function freeBytes(path: string): Promise<number> {
-  const fake = Deno.env.get(FAKE_FREE_BYTES_ENV);
+  const fake = TEST_HOOKS ? Deno.env.get(FAKE_FREE_BYTES_ENV) : undefined;
   if (fake !== undefined && /^\d+$/.test(fake)) return Number(fake);
   return await freeBytesAt(path);
 }

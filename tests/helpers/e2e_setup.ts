@@ -55,6 +55,8 @@ export async function setUpE2E(options: E2EOptions): Promise<E2E> {
         version,
         target: "portable",
         outDir: join(work, "dist"),
+        // The end-to-end tests fake a full disk or kill the updater through the test switches.
+        testHooks: true,
         ...options.build,
       });
     }

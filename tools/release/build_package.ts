@@ -34,6 +34,8 @@ export interface BuildOptions {
   signingKey?: SigningKey;
   /** More public keys the agent accepts (the next key, for rotation). */
   trustedKeys?: string[];
+  /** Keep the test-only switches working (agent/test_hooks.ts); tests only. */
+  testHooks?: boolean;
   /** The Windows target's console, icon and signing hook. */
   windows?: WindowsBuildOptions;
 }
@@ -80,7 +82,7 @@ async function buildInto(
     ...(options.signingKey ? [options.signingKey.publicKey] : []),
     ...(options.trustedKeys ?? []),
   ];
-  const tree = await stampBuildTree(options.root, version, keys);
+  const tree = await stampBuildTree(options.root, version, keys, options.testHooks ?? false);
   let staged: StagedFiles;
   try {
     staged = options.target === "portable"

@@ -21,6 +21,8 @@ export const BUILD_SOURCES = [
 
 const VERSION_FILE = join("agent", "version.ts");
 const VERSION_LINE = /^export const VERSION = "[^"]*";$/m;
+const HOOKS_FILE = join("agent", "test_hooks.ts");
+const HOOKS_LINE = /^export const TEST_HOOKS: boolean = (true|false);$/m;
 const KEYS_FILE = join("agent", "trusted_keys.ts");
 const KEYS_LINE = /^export const TRUSTED_KEYS: readonly string\[\] = \[[^\]]*\];$/m;
 
@@ -72,6 +74,7 @@ export async function stampBuildTree(
   root: string,
   version: string,
   trustedKeys: string[] = [],
+  testHooks = false,
 ): Promise<BuildTree> {
   assertVersion(version);
   const keys = [...new Set(trustedKeys.map((key) => formatPublicKey(decodePublicKey(key))))];
@@ -89,6 +92,12 @@ export async function stampBuildTree(
       "VERSION",
       VERSION_LINE,
       `export const VERSION = "${version}";`,
+    );
+    await rewriteLine(
+      join(dir, HOOKS_FILE),
+      "TEST_HOOKS",
+      HOOKS_LINE,
+      `export const TEST_HOOKS: boolean = ${testHooks};`,
     );
     await rewriteLine(
       join(dir, KEYS_FILE),

@@ -83,3 +83,21 @@ Deno.test("stampBuildTree refuses a malformed trusted key", async () => {
     /base64 of 32 bytes/,
   );
 });
+
+Deno.test("stampBuildTree turns the test-only switches off unless asked", async () => {
+  const shipped = await stampBuildTree(ROOT, "1.0.0");
+  const forTests = await stampBuildTree(ROOT, "1.0.0", [], true);
+  try {
+    const hooks = async (dir: string) =>
+      (await Deno.readTextFile(join(dir, "agent", "test_hooks.ts"))).match(
+        /TEST_HOOKS: boolean = (\w+)/,
+      )
+        ?.[1];
+    assert.equal(await hooks(shipped.dir), "false");
+    assert.equal(await hooks(forTests.dir), "true");
+    assert.equal(await hooks(ROOT), "true", "the source tree the tests run keeps them");
+  } finally {
+    await shipped.remove();
+    await forTests.remove();
+  }
+});
