@@ -149,7 +149,6 @@ for (const { adapter, ignore, label } of TEST_ADAPTERS) {
         ".incoming%2Fx.part",
         "%2E%2E%2Fsecret.txt",
         "hangar-agent-9.9.9.zip",
-        "hangar-agent-1.4.0.zip%00",
         "secret.txt",
       ];
       for (const name of names) {
@@ -160,6 +159,15 @@ for (const { adapter, ignore, label } of TEST_ADAPTERS) {
           assert.doesNotMatch(text, /SECRET/);
         });
       }
+      await t.step(
+        `"hangar-agent-1.4.0.zip%00": 400 invalid_text (no path may hold a NUL)`,
+        async () => {
+          const res = await download(app, agent, "hangar-agent-1.4.0.zip%00");
+          const text = await res.text();
+          assert.equal(res.status, 400, text);
+          assert.equal(JSON.parse(text).error.code, "invalid_text");
+        },
+      );
       await t.step("a dot-dot path outside the route: no package", async () => {
         const res = await app.app.request("/api/agent/agent-packages/../../secret.txt", {
           headers: agent.headers,
