@@ -4,7 +4,7 @@
  * periodically, runs an update when told of a newer version, and shuts down
  * gracefully — for a signal or to hand over to the updater.
  */
-import semver from "semver";
+import { isNewerVersion } from "../../package/version.ts";
 import type { ErrorReport, NewVersionPayload, UpdateInfo } from "../../protocol/mod.ts";
 import { VERSION } from "../version.ts";
 import { TRUSTED_KEYS } from "../trusted_keys.ts";
@@ -157,7 +157,7 @@ export class Agent {
   /** `agent:new_version_available`: only a newer version leads to an update. */
   async handleNewVersionEvent(payload: NewVersionPayload): Promise<void> {
     const version = payload.new_stable_version;
-    if (!semver.gt(version, VERSION)) {
+    if (!isNewerVersion(version, VERSION)) {
       this.#log.info("New-version notice ignored: not newer", {
         notice: version,
         running: VERSION,
@@ -185,7 +185,7 @@ export class Agent {
       });
       return;
     }
-    if (!semver.gt(info.version, VERSION)) {
+    if (!isNewerVersion(info.version, VERSION)) {
       this.#log.info("Update ignored: not newer", { offered: info.version, running: VERSION });
       return;
     }

@@ -9,7 +9,7 @@
  * day after that. Other versions go ahead; versions at or below the running
  * one are forgotten. Kept in `config/failed_update.json`, which updates never move.
  */
-import semver from "semver";
+import { isNewerVersion, isValidVersion } from "../../package/version.ts";
 import { readTextIfExists, writeJsonAtomic } from "../atomic_file.ts";
 import { jitter } from "../backoff.ts";
 
@@ -87,7 +87,7 @@ export class HeldVersions {
   async forgetUpTo(running: string): Promise<void> {
     let changed = false;
     for (const version of [...this.#held.keys()]) {
-      if (!semver.valid(version) || semver.lte(version, running)) {
+      if (!isValidVersion(version) || !isNewerVersion(version, running)) {
         this.#held.delete(version);
         changed = true;
       }
