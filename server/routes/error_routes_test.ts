@@ -37,6 +37,12 @@ async function inbox(h: TestApp, query = "") {
   };
 }
 
+/** Polls `ok` every 20 ms for up to 10 s (events cross LISTEN/NOTIFY on PostgreSQL). */
+async function waitUntil(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(ok(), "the event did not arrive within 10 s");
+}
+
 function resolve(h: TestApp, body: unknown) {
   return h.app.request("/api/admin/errors/resolve", {
     method: "POST",
@@ -81,7 +87,7 @@ for (const { adapter, ignore, label } of TEST_ADAPTERS) {
             ],
           );
           assert.equal(errors[0].resolved_by, null);
-          assert.ok(events.filter((e) => e.type === "errors_changed").length >= 21);
+          await waitUntil(() => events.filter((e) => e.type === "errors_changed").length >= 21);
         },
       );
 
@@ -137,7 +143,8 @@ for (const { adapter, ignore, label } of TEST_ADAPTERS) {
             reply.skipped.map((s) => s.reason).sort(),
             ["not_found", "not_found", "not_found"],
           );
-          assert.ok(events.some((e) => e.type === "errors_changed"));
+          // On PostgreSQL the event comes back through LISTEN/NOTIFY, a moment later.
+          await waitUntil(() => events.some((e) => e.type === "errors_changed"));
 
           const left = await inbox(h, "?resolved=false");
           assert.equal(left.total, "1");
