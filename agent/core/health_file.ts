@@ -19,6 +19,8 @@ export interface Health {
 
 export class HealthFile {
   #health: Health | null = null;
+  /** Writes run one after another, each writing the latest state: an older one never lands last. */
+  #writing: Promise<void> = Promise.resolve();
 
   constructor(
     readonly path: string,
@@ -30,7 +32,7 @@ export class HealthFile {
   async writeStarted(): Promise<void> {
     if (this.#health) return;
     this.#health = { version: this.version, pid: Deno.pid, time: new Date().toISOString() };
-    await writeJsonAtomic(this.path, this.#health);
+    await this.#save();
     this.log.info("Health file written", { path: this.path, ...this.#health });
   }
 
@@ -38,7 +40,14 @@ export class HealthFile {
   async markServerReached(): Promise<void> {
     if (!this.#health || this.#health.server_reached_at) return;
     this.#health = { ...this.#health, server_reached_at: new Date().toISOString() };
-    await writeJsonAtomic(this.path, this.#health);
+    await this.#save();
     this.log.info("Health file: server reached", { at: this.#health.server_reached_at });
+  }
+
+  #save(): Promise<void> {
+    this.#writing = this.#writing.catch(() => {}).then(() =>
+      writeJsonAtomic(this.path, this.#health)
+    );
+    return this.#writing;
   }
 }
