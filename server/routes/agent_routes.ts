@@ -81,8 +81,10 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<AppEnv> {
         `current_version "${current.slice(0, 100)}" is not a semantic version`,
       );
     }
-    const update = await deps.offers.checkUpdate(c.get("computerId"), current);
-    return update ? c.json(update) : c.body(null, 204);
+    const reply = await deps.offers.checkUpdate(c.get("computerId"), current);
+    return reply === null
+      ? c.body(null, 204)
+      : c.body(reply, 200, { "content-type": "application/json" });
   });
 
   app.post("/update-status", async (c) => {
