@@ -16,7 +16,7 @@ import {
   SYSTEM_ACTOR,
 } from "../../protocol/mod.ts";
 import { type AgentVersionRow, setAgentVersionStable } from "../db/agent_versions.ts";
-import { listComputerPolicies } from "../db/computer_settings.ts";
+import { type ComputerPolicy, listComputerPolicies } from "../db/computer_settings.ts";
 import type { Db, Queryable } from "../db/db.ts";
 import {
   findActiveRollout,
@@ -224,7 +224,9 @@ export class Rollouts {
 
   async list(): Promise<Rollout[]> {
     const rows = await listRollouts(this.deps.db);
-    return await Promise.all(rows.map((row) => this.#toRollout(row)));
+    // One read of the fleet for the whole list, not one per rollout.
+    const computers = await listComputerPolicies(this.deps.db, null);
+    return await Promise.all(rows.map((row) => this.#toRollout(row, computers)));
   }
 
   async get(id: string): Promise<Rollout> {
@@ -235,10 +237,10 @@ export class Rollouts {
   }
 
   /** The cohort's counts: who may receive the version now, and how far each got. */
-  async counts(row: RolloutRow): Promise<RolloutCounts> {
+  async counts(row: RolloutRow, fleet?: ComputerPolicy[]): Promise<RolloutCounts> {
     const cohort = cohortAt(row.stages, row.stage_index);
     const [computers, attempts] = await Promise.all([
-      listComputerPolicies(this.deps.db, null),
+      fleet ?? listComputerPolicies(this.deps.db, null),
       latestRolloutAttempts(this.deps.db, row.id),
     ]);
     const counts = { cohort: 0, updated: 0, in_progress: 0, failed: 0, pending: 0 };
@@ -257,7 +259,7 @@ export class Rollouts {
     return counts;
   }
 
-  async #toRollout(row: RolloutRow): Promise<Rollout> {
+  async #toRollout(row: RolloutRow, fleet?: ComputerPolicy[]): Promise<Rollout> {
     return {
       id: row.id,
       version_id: row.version_id,
@@ -272,7 +274,7 @@ export class Rollouts {
       max_failures: row.max_failures,
       max_failure_rate: row.max_failure_rate,
       created_by: row.created_by,
-      counts: await this.counts(row),
+      counts: await this.counts(row, fleet),
     };
   }
 
