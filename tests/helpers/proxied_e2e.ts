@@ -46,6 +46,8 @@ export async function portablePackage(
     version,
     target: "portable",
     outDir: join(work, "dist"),
+    // These tests fake a full disk through the test switch (agent/test_hooks.ts).
+    testHooks: true,
   });
   if (padBytes === 0 && !options.edit) return built;
   await options.edit?.(built.packageDir);
