@@ -28,9 +28,23 @@ import { fileURLToPath } from "node:url";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const EXITS_AT_START = 'console.error("this agent build is broken");\nDeno.exit(3);\n';
 
-/** PIDs of live `agent run` processes of this install (the supervisor and updaters excluded). */
+/** The parent PID of `pid`, or 0 when it is gone. */
+function parentOf(pid: number): number {
+  try {
+    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+    return Number(/^PPid:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * PIDs of live `agent run` processes of this install (the supervisor and updaters excluded).
+ * A child the agent is spawning (the updater) carries the agent's command line until its exec,
+ * so a process whose parent is itself one of these agents is that child, not a second agent.
+ */
 function agentRuns(agent: AgentInstall): number[] {
-  return agent.processes().filter((pid) => {
+  const runs = agent.processes().filter((pid) => {
     try {
       const argv = Deno.readTextFileSync(`/proc/${pid}/cmdline`).split("\0");
       // deno run ... <dir>/agent.js run --install-dir <dir> (the supervisor's says "supervise").
@@ -39,6 +53,7 @@ function agentRuns(agent: AgentInstall): number[] {
       return false;
     }
   });
+  return runs.filter((pid) => !runs.includes(parentOf(pid)));
 }
 
 Deno.test({
@@ -83,7 +98,7 @@ Deno.test({
           most = runs.length;
           seen = runs.map((pid) => {
             try {
-              return `${pid}: ${
+              return `${pid} (parent ${parentOf(pid)}): ${
                 Deno.readTextFileSync(`/proc/${pid}/cmdline`).replaceAll("\0", " ")
               }`;
             } catch {
@@ -158,8 +173,10 @@ Deno.test({
         },
       );
 
-      // Ignored: runs since 04:30 UTC on 2026-12-02 saw two `agent run` processes at one sample
-      // (cmdlines identical), cause not found yet; reported to the lead. The steps above pass.
+      // Ignored until it is understood: under a load of ~16 on 2 cores, 2 of ~5 runs saw two
+      // `agent run` processes with identical command lines at one sample (before children in
+      // the middle of a spawn were filtered out above); 5 runs since on a quieter machine saw
+      // one. Kept off so CI does not turn on a race this test cannot yet explain.
       await t.step({
         name: "never two agents at once",
         ignore: true,
