@@ -82,12 +82,12 @@ Deno.test({
         const config = JSON.parse(
           await Deno.readTextFile(join(installDir, "config", "config.json")),
         );
-        assert.equal(config.group, "pilot");
         assert.equal(
           (await Deno.stat(join(installDir, "config", "config.json"))).mode! & 0o777,
           0o600,
         );
-        assert.ok((await listComputers(server)).some((c) => c.agent_id === config.agent_id));
+        const enrolled = (await listComputers(server)).find((c) => c.agent_id === config.agent_id);
+        assert.equal(enrolled?.group, "pilot", "enrolled in the group given to install");
         const unit = await Deno.readTextFile(join(work, "hangar-agent.service"));
         assert.ok(
           unit.includes(`ExecStart="${installDir}/agent" run --install-dir "${installDir}"\n`),

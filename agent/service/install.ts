@@ -106,12 +106,8 @@ export async function installService(options: InstallOptions, deps: ServiceDeps)
   if (already) {
     deps.log(`Already enrolled (${join(installDir, "config", "config.json")}); keeping it`);
   } else {
-    const code = await enroll(installDir, options.server, options.token, false);
+    const code = await enroll(installDir, options.server, options.token, false, options.group);
     if (code !== 0) return code;
-  }
-  if (options.group) {
-    const config = await ConfigManager.load(installDir);
-    await config.set("group", options.group);
   }
   const agent = join(installDir, ...pkg.agent.split("/"));
   if (deps.platform === "linux") {
