@@ -47,12 +47,9 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<AppEnv> {
     return c.json(reply, 201);
   });
 
-  // Everything below /register needs an enrolled agent; the middleware is built once.
-  const agentAuth = requireAgent(deps.agentAuth);
-  app.use("*", async (c, next) => {
-    if (c.req.path.endsWith("/register")) return await next();
-    return await agentAuth(c, next);
-  });
+  // Every route registered after this needs an enrolled agent. /register, registered above,
+  // answers before this middleware is reached, so it needs no exception here.
+  app.use("*", requireAgent(deps.agentAuth));
 
   // Per agent and per instance: a burst of a minute's worth, then the steady rate.
   const reports = new TokenBucket({
