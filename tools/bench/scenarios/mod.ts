@@ -11,7 +11,7 @@ import { runStampede } from "./stampede.ts";
 import { runUpdate } from "./update.ts";
 import { runReconnectStorm } from "./reconnect_storm.ts";
 import { runReleaseUpload } from "./release_upload.ts";
-import { runReportFlood } from "./report_flood.ts";
+import { runReportFlood, runReportFloodLimited } from "./report_flood.ts";
 import { runUpload } from "./upload.ts";
 import { runVerify } from "./verify.ts";
 
@@ -26,6 +26,7 @@ export const SCENARIOS: Scenario[] = [
   { name: "release_upload", run: runReleaseUpload },
   { name: "verify", run: runVerify },
   { name: "report_flood", run: runReportFlood },
+  { name: "report_flood_limited", run: runReportFloodLimited },
   { name: "stampede", run: runStampede },
   { name: "update", run: runUpdate },
   { name: "fleet_console", run: runFleetConsole },
