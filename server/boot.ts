@@ -37,7 +37,7 @@ export interface WiredDeps extends AppDeps {
 
 /**
  * Builds every dependency of the app on a migrated database. Tests use it too
- * (server/test_app.ts), so the app they exercise is wired like production.
+ * (tests/helpers/test_app.ts), so the app they exercise is wired like production.
  */
 export async function wireDeps(
   config: Config,

@@ -2,13 +2,13 @@
  * Issue 13, item 7 in a real browser: an error whose details nest 5,000 deep
  * (stored before the server refused such reports) no longer makes the computer
  * page throw and hide the computer's errors. Starts: the page build, the app
- * in-process on an in-memory PGlite (server/test_app.ts, listening on a free
+ * in-process on an in-memory PGlite (tests/helpers/test_app.ts, listening on a free
  * port, so the test can write the stored error directly) and headless Chromium.
  */
 import assert from "node:assert/strict";
 import type { ComputerError } from "../protocol/mod.ts";
 import { insertComputerError } from "../server/db/computer_errors.ts";
-import { makeTestApp, TEST_ADMIN_PASSWORD, TEST_ADMIN_USERNAME } from "../server/test_app.ts";
+import { makeTestApp, TEST_ADMIN_PASSWORD, TEST_ADMIN_USERNAME } from "./helpers/test_app.ts";
 import { buildWeb } from "../tools/build_web.ts";
 import {
   HAS_CHROMIUM,

@@ -3,7 +3,7 @@
  * app serves is documented and every documented operation is served; every
  * example validates against the schema it illustrates; the document passes an
  * OpenAPI 3.1 validator (@readme/openapi-parser). Builds the real app
- * (server/test_app.ts, PGlite in memory) to read its routes.
+ * (tests/helpers/test_app.ts, PGlite in memory) to read its routes.
  */
 import assert from "node:assert/strict";
 import { validate } from "@readme/openapi-parser";
@@ -11,7 +11,7 @@ import type { z } from "zod";
 import { API_ERROR_CODES, ApiErrorBody } from "../../protocol/mod.ts";
 import { openApiDocument } from "../routes/openapi_routes.ts";
 import { ROUTE_SCOPES } from "../middleware/route_scopes.ts";
-import { makeTestApp } from "../test_app.ts";
+import { makeTestApp } from "../../tests/helpers/test_app.ts";
 import { ALL_OPERATIONS } from "./all_operations.ts";
 import { ANY_ROUTE_ERRORS, errorsOf, toOpenApiPath } from "./document.ts";
 

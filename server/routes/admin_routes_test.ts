@@ -5,7 +5,12 @@ import {
   listErrorsOfComputer,
   pruneComputerErrors,
 } from "../db/computer_errors.ts";
-import { makeTestApp, TEST_ADAPTERS, type TestAgent, type TestApp } from "../test_app.ts";
+import {
+  makeTestApp,
+  TEST_ADAPTERS,
+  type TestAgent,
+  type TestApp,
+} from "../../tests/helpers/test_app.ts";
 
 const json = { "content-type": "application/json" };
 

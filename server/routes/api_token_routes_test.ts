@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { CreatedApiToken } from "../../protocol/mod.ts";
 import type { Fields, Logger } from "../log.ts";
-import { makeTestApp, TEST_ADAPTERS, type TestApp } from "../test_app.ts";
-import { buildPackage } from "./_package_fixtures.ts";
+import { makeTestApp, TEST_ADAPTERS, type TestApp } from "../../tests/helpers/test_app.ts";
+import { buildPackage } from "../../tests/helpers/package_fixtures.ts";
 
 const json = { "content-type": "application/json" };
 

@@ -1,8 +1,13 @@
 import assert from "node:assert/strict";
 import { AUDIT_ACTIONS, type AuditEntry } from "../../protocol/mod.ts";
 import { recordAudit } from "../services/audit.ts";
-import { makeTestApp, TEST_ADAPTERS, TEST_ADMIN_PASSWORD, type TestApp } from "../test_app.ts";
-import { setStable, uploadVersion } from "./_package_fixtures.ts";
+import {
+  makeTestApp,
+  TEST_ADAPTERS,
+  TEST_ADMIN_PASSWORD,
+  type TestApp,
+} from "../../tests/helpers/test_app.ts";
+import { setStable, uploadVersion } from "../../tests/helpers/package_fixtures.ts";
 
 const json = { "content-type": "application/json" };
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { sign } from "hono/jwt";
 import { insertAdmin } from "../db/admin_users.ts";
 import { hashPassword } from "../services/passwords.ts";
-import { makeTestApp, TEST_ADAPTERS, TEST_ADMIN_PASSWORD } from "../test_app.ts";
+import { makeTestApp, TEST_ADAPTERS, TEST_ADMIN_PASSWORD } from "../../tests/helpers/test_app.ts";
 
 const json = { "content-type": "application/json" };
 

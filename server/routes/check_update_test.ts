@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { AgentVersionRecord, UpdateInfo } from "../../protocol/mod.ts";
-import { makeTestApp, TEST_ADAPTERS, type TestAgent, type TestApp } from "../test_app.ts";
-import { setStable, uploadVersion } from "./_package_fixtures.ts";
+import {
+  makeTestApp,
+  TEST_ADAPTERS,
+  type TestAgent,
+  type TestApp,
+} from "../../tests/helpers/test_app.ts";
+import { setStable, uploadVersion } from "../../tests/helpers/package_fixtures.ts";
 
 function checkUpdate(t: TestApp, agent: TestAgent, current?: string): Promise<Response> {
   const query = current === undefined ? "" : `?current_version=${encodeURIComponent(current)}`;

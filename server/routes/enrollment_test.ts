@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { makeTestApp, TEST_ADAPTERS } from "../test_app.ts";
+import { makeTestApp, TEST_ADAPTERS } from "../../tests/helpers/test_app.ts";
 
 const json = { "content-type": "application/json" };
 const goodBody = JSON.stringify({ hostname: "pc-1", os: "windows 10", agent_version: "1.0.0" });

@@ -7,7 +7,12 @@ import {
   type FleetError,
 } from "../../protocol/mod.ts";
 import type { HangarEvent } from "../ws/notifier.ts";
-import { makeTestApp, TEST_ADAPTERS, type TestAgent, type TestApp } from "../test_app.ts";
+import {
+  makeTestApp,
+  TEST_ADAPTERS,
+  type TestAgent,
+  type TestApp,
+} from "../../tests/helpers/test_app.ts";
 
 const json = { "content-type": "application/json" };
 

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import semver from "semver";
 import { type ComputerSummary, type FleetComputer, FleetSummary } from "../../protocol/mod.ts";
 import { seedFleet } from "../../tools/bench/seed_fleet.ts";
-import { makeTestApp, TEST_ADAPTERS, type TestApp } from "../test_app.ts";
-import { setStable, uploadVersion } from "./_package_fixtures.ts";
+import { makeTestApp, TEST_ADAPTERS, type TestApp } from "../../tests/helpers/test_app.ts";
+import { setStable, uploadVersion } from "../../tests/helpers/package_fixtures.ts";
 
 const VERSIONS = ["1.9.0", "1.10.0", "2.0.0-rc.1", "2.0.0", "1.2.3"];
 const GROUPS = ["canary", "office", "warehouse"];

@@ -5,7 +5,12 @@
  * JSON routes refuse bodies that are not JSON (415); Bearer callers need no Origin.
  */
 import assert from "node:assert/strict";
-import { makeTestApp, TEST_ADAPTERS, TEST_ADMIN_PASSWORD, type TestApp } from "../test_app.ts";
+import {
+  makeTestApp,
+  TEST_ADAPTERS,
+  TEST_ADMIN_PASSWORD,
+  type TestApp,
+} from "../../tests/helpers/test_app.ts";
 
 /** app.request() addresses the app as http://localhost. */
 const OWN = "http://localhost";

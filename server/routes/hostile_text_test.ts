@@ -6,8 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { MAX_JSON_DEPTH } from "../../protocol/mod.ts";
-import { makeTestApp, TEST_ADAPTERS, type TestApp } from "../test_app.ts";
-import { buildPackage, uploadRequest, versionRowCount } from "./_package_fixtures.ts";
+import { makeTestApp, TEST_ADAPTERS, type TestApp } from "../../tests/helpers/test_app.ts";
+import {
+  buildPackage,
+  uploadRequest,
+  versionRowCount,
+} from "../../tests/helpers/package_fixtures.ts";
 
 const json = { "content-type": "application/json" };
 const report = {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { makeTestApp } from "../test_app.ts";
+import { makeTestApp } from "../../tests/helpers/test_app.ts";
 import { CONTENT_SECURITY_POLICY } from "./web_routes.ts";
 
 Deno.test("GET /api/openapi.json answers the document without signing in", async () => {

@@ -1,8 +1,18 @@
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { makeTestApp, TEST_ADAPTERS, type TestAgent, type TestApp } from "../test_app.ts";
-import { buildPackage, PACKAGE_FILES, sha256, uploadVersion } from "./_package_fixtures.ts";
+import {
+  makeTestApp,
+  TEST_ADAPTERS,
+  type TestAgent,
+  type TestApp,
+} from "../../tests/helpers/test_app.ts";
+import {
+  buildPackage,
+  PACKAGE_FILES,
+  sha256,
+  uploadVersion,
+} from "../../tests/helpers/package_fixtures.ts";
 
 function download(
   t: TestApp,

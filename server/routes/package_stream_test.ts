@@ -5,8 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { makeTestApp, type TestAgent } from "../test_app.ts";
-import { buildPackage, PACKAGE_FILES, sha256, uploadVersion } from "./_package_fixtures.ts";
+import { makeTestApp, type TestAgent } from "../../tests/helpers/test_app.ts";
+import {
+  buildPackage,
+  PACKAGE_FILES,
+  sha256,
+  uploadVersion,
+} from "../../tests/helpers/package_fixtures.ts";
 
 const NAME = "hangar-agent-1.4.0.zip";
 

@@ -10,7 +10,7 @@ import {
   MAX_ERRORS_PER_COMPUTER,
 } from "../services/computer_errors.ts";
 import { MAX_DETAILS_BYTES, TRUNCATED_KEY } from "../services/error_size.ts";
-import { makeTestApp, TEST_ADAPTERS } from "../test_app.ts";
+import { makeTestApp, TEST_ADAPTERS } from "../../tests/helpers/test_app.ts";
 
 const encoder = new TextEncoder();
 

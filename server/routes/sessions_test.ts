@@ -10,7 +10,7 @@ import { createApp } from "../app.ts";
 import { insertAdmin } from "../db/admin_users.ts";
 import { AdminAuth, LOGIN_LIMITS, SESSION_CACHE_MS } from "../services/admin_auth.ts";
 import { hashPassword } from "../services/passwords.ts";
-import { makeTestApp, TEST_ADAPTERS, TEST_ADMIN_PASSWORD } from "../test_app.ts";
+import { makeTestApp, TEST_ADAPTERS, TEST_ADMIN_PASSWORD } from "../../tests/helpers/test_app.ts";
 
 for (const { adapter, ignore, label } of TEST_ADAPTERS) {
   Deno.test({

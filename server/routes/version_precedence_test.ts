@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { HttpError } from "../errors.ts";
-import { makeTestApp, TEST_ADAPTERS } from "../test_app.ts";
-import { buildPackage, packageFiles, uploadRequest } from "./_package_fixtures.ts";
+import { makeTestApp, TEST_ADAPTERS } from "../../tests/helpers/test_app.ts";
+import { buildPackage, packageFiles, uploadRequest } from "../../tests/helpers/package_fixtures.ts";
 
 for (const { adapter, ignore, label } of TEST_ADAPTERS) {
   Deno.test({

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { AgentVersionRecord } from "../../protocol/mod.ts";
-import { makeTestApp, TEST_ADAPTERS } from "../test_app.ts";
+import { makeTestApp, TEST_ADAPTERS } from "../../tests/helpers/test_app.ts";
 import {
   buildPackage,
   packageFiles,
@@ -9,7 +9,7 @@ import {
   uploadRequest,
   uploadVersion,
   versionRowCount,
-} from "./_package_fixtures.ts";
+} from "../../tests/helpers/package_fixtures.ts";
 
 /** Small, so the oversize case needs no large file. */
 const MAX_BYTES = 64 * 1024;

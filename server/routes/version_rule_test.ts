@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
-import { makeTestApp, TEST_ADAPTERS } from "../test_app.ts";
-import { buildPackage, setStable, uploadRequest, uploadVersion } from "./_package_fixtures.ts";
+import { makeTestApp, TEST_ADAPTERS } from "../../tests/helpers/test_app.ts";
+import {
+  buildPackage,
+  setStable,
+  uploadRequest,
+  uploadVersion,
+} from "../../tests/helpers/package_fixtures.ts";
 
 /** One past 2^53 - 1: the semver library throws on it; the version rule refuses it. */
 const HUGE = "9007199254740992.0.0";

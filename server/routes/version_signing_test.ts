@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import type { AgentVersionRecord } from "../../protocol/mod.ts";
 import { makeSignedPackage, newSigningKey } from "../../tests/helpers/signing.ts";
-import { makeTestApp, TEST_ADAPTERS } from "../test_app.ts";
+import { makeTestApp, TEST_ADAPTERS } from "../../tests/helpers/test_app.ts";
 import {
   buildPackage,
   type BuiltPackage,
@@ -13,7 +13,7 @@ import {
   sha256,
   uploadRequest,
   versionRowCount,
-} from "./_package_fixtures.ts";
+} from "../../tests/helpers/package_fixtures.ts";
 
 const FILES = { agent: "#!/bin/sh\necho agent\n", updater: "#!/bin/sh\necho updater\n" };
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Db } from "../db/db.ts";
 import { HttpError } from "../errors.ts";
-import { makeTestApp, TEST_ADAPTERS } from "../test_app.ts";
+import { makeTestApp, TEST_ADAPTERS } from "../../tests/helpers/test_app.ts";
 import { AgentAuth, ENROLL_FAILURES_PER_CLIENT } from "./agent_auth.ts";
 
 Deno.test("AgentAuth.authenticate still refuses a wrong token once the right one is cached", async (t) => {

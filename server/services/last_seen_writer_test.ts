@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Db } from "../db/db.ts";
 import { silentLogger } from "../log.ts";
-import { makeTestApp, TEST_ADAPTERS } from "../test_app.ts";
+import { makeTestApp, TEST_ADAPTERS } from "../../tests/helpers/test_app.ts";
 import { LastSeenWriter } from "./last_seen_writer.ts";
 
 for (const { adapter, ignore, label } of TEST_ADAPTERS) {

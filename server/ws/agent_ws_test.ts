@@ -12,8 +12,8 @@ import {
   VERSIONS_CHANGED,
 } from "../../protocol/mod.ts";
 import { waitFor } from "../../tests/helpers/server_process.ts";
-import { setStable, uploadVersion } from "../routes/_package_fixtures.ts";
-import { makeTestApp, TEST_ADAPTERS, type TestApp } from "../test_app.ts";
+import { setStable, uploadVersion } from "../../tests/helpers/package_fixtures.ts";
+import { makeTestApp, TEST_ADAPTERS, type TestApp } from "../../tests/helpers/test_app.ts";
 import { openSocket, rawUpgrade } from "./_ws_fixtures.ts";
 import { REPLACED_CLOSE_CODE } from "./agent_hub.ts";
 import { AGENT_WS_MAX_MESSAGE_BYTES } from "./agent_ws.ts";

@@ -2,8 +2,8 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { AgentVersionRecord } from "../../protocol/mod.ts";
-import { makePackage, type MakePackageOptions } from "../../tests/helpers/make_package.ts";
-import type { TestApp } from "../test_app.ts";
+import { makePackage, type MakePackageOptions } from "./make_package.ts";
+import type { TestApp } from "./test_app.ts";
 
 export interface BuiltPackage {
   bytes: Uint8Array;

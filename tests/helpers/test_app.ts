@@ -14,17 +14,17 @@
  * ```
  */
 import type { Hono } from "hono";
-import { createApp } from "./app.ts";
-import { type WiredDeps, wireDeps } from "./boot.ts";
-import { type Config, loadConfig } from "./config.ts";
-import type { Db } from "./db/db.ts";
-import { migrate } from "./db/migrate.ts";
-import { openPgliteDb } from "./db/pglite_db.ts";
-import { openPostgresDb } from "./db/postgres_db.ts";
-import type { AppEnv } from "./env.ts";
-import { type Logger, silentLogger } from "./log.ts";
-import { ensureFirstAdmin } from "./services/admin_auth.ts";
-import { createTestDatabase, NO_POSTGRES, POSTGRES_URL } from "../tests/helpers/postgres.ts";
+import { createApp } from "../../server/app.ts";
+import { type WiredDeps, wireDeps } from "../../server/boot.ts";
+import { type Config, loadConfig } from "../../server/config.ts";
+import type { Db } from "../../server/db/db.ts";
+import { migrate } from "../../server/db/migrate.ts";
+import { openPgliteDb } from "../../server/db/pglite_db.ts";
+import { openPostgresDb } from "../../server/db/postgres_db.ts";
+import type { AppEnv } from "../../server/env.ts";
+import { type Logger, silentLogger } from "../../server/log.ts";
+import { ensureFirstAdmin } from "../../server/services/admin_auth.ts";
+import { createTestDatabase, NO_POSTGRES, POSTGRES_URL } from "./postgres.ts";
 
 export type TestAdapter = "pglite" | "postgres";
 
