@@ -1,11 +1,12 @@
 /**
- * The agent's configuration, `config/config.json` under the install dir.
+ * The agent's configuration, `config/config.json` under the data dir.
  * Writes are atomic, unknown keys are kept, and a missing or corrupt file
  * raises a ConfigError that tells the user how to enroll.
  */
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import { readTextIfExists, writeJsonAtomic } from "./atomic_file.ts";
+import { CONFIG_DIR, dataDirOf } from "../package/mod.ts";
 import { CONFIG_FILE_MODE, protectConfigDir } from "./service/config_permissions.ts";
 
 export const AgentConfig = z.looseObject({
@@ -57,8 +58,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** In the data folder (package/data_dir.ts), which is the install dir unless `agent install` split them. */
 export function configPath(installDir: string): string {
-  return join(installDir, "config", "config.json");
+  return join(dataDirOf(installDir), CONFIG_DIR, "config.json");
 }
 
 function enrollHint(installDir: string): string {

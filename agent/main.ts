@@ -13,6 +13,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { VERSION } from "./version.ts";
+import { DataDirError } from "../package/data_dir.ts";
 import { runAgent } from "./run.ts";
 import { enroll } from "./enroll.ts";
 import { runSupervise } from "./supervisor/run_supervise.ts";
@@ -22,8 +23,8 @@ const USAGE = `Usage:
   agent run [--install-dir DIR]
   agent enroll --server URL --token TOKEN [--group NAME] [--install-dir DIR] [--force]
   agent supervise [--install-dir DIR]
-  agent install --server URL --token TOKEN [--group G] [--dir DIR]
-  agent uninstall [--dir DIR] | agent status [--dir DIR]
+  agent install --server URL --token TOKEN [--group G] [--dir DIR] [--data-dir DIR]
+  agent uninstall [--dir DIR] [--purge [--data-dir DIR]] | agent status [--dir DIR]
   agent --version`;
 
 function defaultInstallDir(): string {
@@ -84,6 +85,11 @@ async function main(argv: string[]): Promise<number | null> {
 }
 
 if (import.meta.main) {
-  const code = await main(Deno.args);
+  const code = await main(Deno.args).catch((error) => {
+    // An unreadable data_dir.json (package/data_dir.ts) names the file and the fix.
+    if (!(error instanceof DataDirError)) throw error;
+    console.error(error.message);
+    return 1;
+  });
   if (code !== null) Deno.exit(code);
 }

@@ -1,7 +1,12 @@
-/** Where the agent keeps its files under the install dir (the layout is package/layout.ts). */
+/**
+ * Where the agent keeps its files: the program's in the install dir, its data
+ * in the data dir (package/layout.ts; the same folder unless `agent install`
+ * put the data elsewhere, package/data_dir.ts).
+ */
 import { join } from "node:path";
 import {
   CONFIG_DIR,
+  dataDirOf,
   HEALTH_NAME,
   LOCK_NAME,
   LOG_DIR,
@@ -9,10 +14,12 @@ import {
   RESULT_NAME,
   STATUS_OUTBOX_NAME,
   UPDATE_DIR,
-} from "../package/layout.ts";
+} from "../package/mod.ts";
 
 export interface AgentPaths {
   installDir: string;
+  /** The data folder (config, logs, buffers, lock, health, result). */
+  dataDir: string;
   logDir: string;
   outbox: string;
   lock: string;
@@ -28,17 +35,19 @@ export interface AgentPaths {
   updateDir: string;
 }
 
-export function agentPaths(installDir: string): AgentPaths {
+/** Throws DataDirError (package/data_dir.ts) when the install's data pointer is unreadable. */
+export function agentPaths(installDir: string, dataDir = dataDirOf(installDir)): AgentPaths {
   return {
     installDir,
-    logDir: join(installDir, LOG_DIR),
-    outbox: join(installDir, OUTBOX_NAME),
-    lock: join(installDir, LOCK_NAME),
-    health: join(installDir, HEALTH_NAME),
-    updateResult: join(installDir, RESULT_NAME),
-    failedUpdate: join(installDir, CONFIG_DIR, "failed_update.json"),
-    updateStatusOutbox: join(installDir, STATUS_OUTBOX_NAME),
-    updateStatusAttempt: join(installDir, CONFIG_DIR, "update_status_attempt.json"),
+    dataDir,
+    logDir: join(dataDir, LOG_DIR),
+    outbox: join(dataDir, OUTBOX_NAME),
+    lock: join(dataDir, LOCK_NAME),
+    health: join(dataDir, HEALTH_NAME),
+    updateResult: join(dataDir, RESULT_NAME),
+    failedUpdate: join(dataDir, CONFIG_DIR, "failed_update.json"),
+    updateStatusOutbox: join(dataDir, STATUS_OUTBOX_NAME),
+    updateStatusAttempt: join(dataDir, CONFIG_DIR, "update_status_attempt.json"),
     updateDir: join(installDir, UPDATE_DIR),
   };
 }

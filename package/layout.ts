@@ -3,6 +3,14 @@
  * and the updater: the names inside it, which of them belong to the agent's
  * data or the update machinery (never to a package), and the two files the
  * agent and the updater leave for each other.
+ *
+ * Two folders: the install folder holds the program (the package's files,
+ * `_update/`, the swap's `_staging_new/`, `_backup_old/` and journal, the
+ * supervisor copy); the data folder holds what the agent and the updater
+ * write as data (DATA_NAMES: config, logs, buffers, lock, health, result).
+ * A portable or development agent keeps both in one folder; `agent install`
+ * writes DATA_DIR_POINTER into the install folder naming another data folder
+ * (package/data_dir.ts reads it).
  */
 
 export const MANIFEST_NAME = "manifest.json";
@@ -22,13 +30,11 @@ export const BACKUP_DIR = "_backup_old";
 export const JOURNAL_NAME = "_update_journal.json";
 export const HEALTH_NAME = "agent_health.json";
 export const RESULT_NAME = "update_result.json";
+/** In the install folder: `{"data_dir": "<absolute path>"}` when the data lives elsewhere. */
+export const DATA_DIR_POINTER = "data_dir.json";
 
-/**
- * Top-level names that belong to the agent's data or to the update machinery,
- * never to the installed package. Names starting with the journal's name
- * cover its `.tmp` and `.lock` companions.
- */
-const EXCLUDED_NAMES = new Set([
+/** The names that live in the data folder (the install folder when there is no pointer). */
+export const DATA_NAMES: readonly string[] = [
   CONFIG_DIR,
   LOG_DIR,
   OUTBOX_NAME,
@@ -36,6 +42,16 @@ const EXCLUDED_NAMES = new Set([
   LOCK_NAME,
   HEALTH_NAME,
   RESULT_NAME,
+];
+
+/**
+ * Top-level names that belong to the agent's data or to the update machinery,
+ * never to the installed package. Names starting with the journal's name
+ * cover its `.tmp` and `.lock` companions.
+ */
+const EXCLUDED_NAMES = new Set([
+  ...DATA_NAMES,
+  DATA_DIR_POINTER,
   UPDATE_DIR,
   SUPERVISOR_DIR,
   STAGING_DIR,

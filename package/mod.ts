@@ -16,6 +16,7 @@
  * console.log(pkg.manifest.files.length, pkg.signedBy);
  * ```
  */
+export * from "./data_dir.ts";
 export * from "./entry_path.ts";
 export * from "./layout.ts";
 export * from "./manifest.ts";

@@ -10,17 +10,21 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  defaultDataDir,
+  defaultServiceDir,
   installService,
   type ServiceDeps,
   serviceStatus,
   uninstallService,
 } from "../agent/service/install.ts";
-import type { WindowsCommand } from "../agent/service/windows.ts";
+import { lockDownCommand, type WindowsCommand } from "../agent/service/windows.ts";
+import { DATA_DIR_POINTER } from "../package/layout.ts";
 import { buildPackage } from "../tools/release/build_package.ts";
 import { extractZip } from "../tools/release/zip.ts";
 import { listComputers, startServer } from "./helpers/server_process.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
 
 function recorder(platform: "linux" | "windows", unitDir: string) {
   const ran: WindowsCommand[] = [];
@@ -65,6 +69,7 @@ Deno.test({
         const code = await installService({
           sourceDir: source,
           installDir,
+          dataDir: installDir,
           server: server.url,
           token: server.enrollmentToken,
           group: "pilot",
@@ -126,6 +131,7 @@ Deno.test({
         const code = await installService({
           sourceDir: source,
           installDir,
+          dataDir: installDir,
           server: server.url,
           token: server.enrollmentToken,
         }, deps);
@@ -152,6 +158,80 @@ Deno.test({
       });
 
       await t.step(
+        "Windows with a data folder: locked down with icacls, config there, kept by uninstall",
+        async () => {
+          const installDir = join(work, "PF", "Hangar Agent");
+          const dataDir = join(work, "ProgramData", "Hangar");
+          const { ran, lines, deps } = recorder("windows", work);
+          const code = await installService({
+            sourceDir: source,
+            installDir,
+            dataDir,
+            server: server.url,
+            token: server.enrollmentToken,
+          }, deps);
+          assert.equal(code, 0, lines.join("\n"));
+          const xmlPath = join(installDir, "hangar-agent-task.xml");
+          assert.deepEqual(ran, [
+            lockDownCommand(dataDir, true),
+            {
+              program: "schtasks",
+              args: ["/Create", "/TN", "Hangar Agent", "/XML", xmlPath, "/F"],
+            },
+            { program: "schtasks", args: ["/Run", "/TN", "Hangar Agent"] },
+          ]);
+          assert.ok(await exists(join(dataDir, "config", "config.json")));
+          assert.equal(await exists(join(installDir, "config")), false);
+          const status = await serviceStatus(installDir, deps);
+          assert.ok(status.includes(`data dir:    ${dataDir}`), status.join("\n"));
+          lines.length = 0;
+          assert.equal(await uninstallService(installDir, deps), 0);
+          assert.equal(await exists(installDir), false);
+          assert.ok(await exists(join(dataDir, "config", "config.json")), "data kept");
+          assert.ok(lines.some((l) => l.includes("agent uninstall --purge removes it")));
+          // The pointer went with the first uninstall: --purge is told the folder.
+          assert.equal(await uninstallService(installDir, deps, { purge: true, dataDir }), 0);
+          assert.equal(await exists(dataDir), false);
+        },
+      );
+
+      await t.step(
+        "an install folder that already holds an agent's data keeps it there",
+        async () => {
+          const installDir = join(work, "old install");
+          const { lines, deps } = recorder("linux", work);
+          const options = {
+            sourceDir: source,
+            installDir,
+            dataDir: installDir,
+            server: server.url,
+            token: server.enrollmentToken,
+          };
+          assert.equal(await installService(options, deps), 0);
+          const id = JSON.parse(
+            await Deno.readTextFile(join(installDir, "config", "config.json")),
+          ).agent_id;
+          const dataDir = join(work, "var", "hangar-agent");
+          assert.equal(await installService({ ...options, dataDir }, deps), 0);
+          assert.ok(lines.some((l) => l.includes("keeping it there")), lines.join("\n"));
+          assert.equal(await exists(dataDir), false);
+          assert.equal(await exists(join(installDir, DATA_DIR_POINTER)), false);
+          assert.equal(
+            JSON.parse(await Deno.readTextFile(join(installDir, "config", "config.json"))).agent_id,
+            id,
+            "the same computer",
+          );
+        },
+      );
+
+      await t.step("the default folders", () => {
+        assert.equal(defaultDataDir("linux"), "/var/lib/hangar-agent");
+        assert.equal(defaultServiceDir("linux"), "/opt/hangar-agent");
+        assert.match(defaultDataDir("windows"), /[\\/]Hangar$/);
+        assert.match(defaultDataDir("windows"), /ProgramData/i);
+      });
+
+      await t.step(
         "Windows, compiled: the task runs a copy of the agent that updates never touch",
         async () => {
           // /bin/true stands in for denort: the executables do not run, only their files matter here.
@@ -172,6 +252,7 @@ Deno.test({
             await installService({
               sourceDir: unpacked,
               installDir,
+              dataDir: installDir,
               server: server.url,
               token: server.enrollmentToken,
             }, deps),

@@ -3,7 +3,7 @@
  * (`agent_health.json`: version and PID, written once it is up).
  */
 import { join } from "node:path";
-import { HEALTH_NAME, launcherPath, readInstalledManifest } from "../package/mod.ts";
+import { dataDirOf, HEALTH_NAME, launcherPath, readInstalledManifest } from "../package/mod.ts";
 import { nativePath } from "./paths.ts";
 import { isPidAlive, sleep, spawnAgent, stopProcess } from "./process.ts";
 
@@ -29,7 +29,7 @@ export interface Health {
 
 export async function readHealth(installDir: string): Promise<Health | null> {
   try {
-    const health = JSON.parse(await Deno.readTextFile(join(installDir, HEALTH_NAME)));
+    const health = JSON.parse(await Deno.readTextFile(join(dataDirOf(installDir), HEALTH_NAME)));
     if (typeof health?.version === "string" && Number.isInteger(health?.pid)) return health;
   } catch {
     // Missing or half-written: not confirmed yet.
@@ -46,7 +46,7 @@ export async function startInstalledAgent(installDir: string): Promise<WatchedAg
   const manifest = await readInstalledManifest(installDir);
   if (!manifest) throw new LaunchError(`No readable manifest.json in ${installDir}`);
   const file = nativePath(installDir, launcherPath(manifest, manifest.agent));
-  await Deno.remove(join(installDir, HEALTH_NAME)).catch(() => {});
+  await Deno.remove(join(dataDirOf(installDir), HEALTH_NAME)).catch(() => {});
   let child: Deno.ChildProcess;
   try {
     child = spawnAgent(file, installDir);

@@ -18,7 +18,7 @@ import {
   withJournalLock,
 } from "./journal.ts";
 import { UpdateLog } from "./log.ts";
-import { readInstalledManifest } from "../package/mod.ts";
+import { dataDirOf, LOG_DIR, readInstalledManifest } from "../package/mod.ts";
 import { installPaths } from "./paths.ts";
 import {
   claimWhenOwnerGone,
@@ -46,7 +46,7 @@ export async function runRecoverCommand(
   }
   if (!first) return { outcome: "none", code: EXIT_OK };
   const log = await UpdateLog.open(
-    options.logDir ?? first.log_dir ?? join(options.installDir, "logs"),
+    options.logDir ?? first.log_dir ?? join(dataDirOf(options.installDir), LOG_DIR),
   );
   log.info(`Hangar updater ${VERSION} (pid ${Deno.pid}) --recover in ${options.installDir}`);
   const journal = await claimWhenOwnerGone(options.installDir, log, "updater");
@@ -74,7 +74,7 @@ async function recoverAndStart(
   options: RecoverOptions,
   reason: string,
 ): Promise<{ outcome: RecoveryOutcome; code: number }> {
-  const log = await UpdateLog.open(options.logDir ?? join(options.installDir, "logs"));
+  const log = await UpdateLog.open(options.logDir ?? join(dataDirOf(options.installDir), LOG_DIR));
   log.info(`Hangar updater ${VERSION} (pid ${Deno.pid}) --recover in ${options.installDir}`);
   const result = await withJournalLock(
     options.installDir,

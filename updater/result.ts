@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "./fs_retry.ts";
 import type { Failure } from "./journal.ts";
 import { RESULT_NAME, type UpdateOutcome, type UpdateResult } from "../package/layout.ts";
+import { dataDirOf } from "../package/data_dir.ts";
 
 export async function writeResult(
   installDir: string,
@@ -24,6 +25,6 @@ export async function writeResult(
     ...(failure.reason ? { key_id: failure.key_id ?? null, reason: failure.reason } : {}),
     finished_at: new Date().toISOString(),
   };
-  await writeFileAtomic(join(installDir, RESULT_NAME), JSON.stringify(result, null, 2));
+  await writeFileAtomic(join(dataDirOf(installDir), RESULT_NAME), JSON.stringify(result, null, 2));
   return result;
 }

@@ -7,13 +7,16 @@
  * everyone does not roll back a good version.
  */
 import { join } from "node:path";
+import { CONFIG_DIR, dataDirOf } from "../package/mod.ts";
 
 const PROBE_TIMEOUT_MS = 5_000;
 
 /** The server URL in the install's `config/config.json`, or null when there is none. */
 export async function readServerUrl(installDir: string): Promise<string | null> {
   try {
-    const config = JSON.parse(await Deno.readTextFile(join(installDir, "config", "config.json")));
+    const config = JSON.parse(
+      await Deno.readTextFile(join(dataDirOf(installDir), CONFIG_DIR, "config.json")),
+    );
     return typeof config?.server_url === "string" ? config.server_url : null;
   } catch {
     return null;

@@ -1,8 +1,9 @@
 /**
  * `agent install`, `agent uninstall`, `agent status`: the agent as a service.
  * Install, as a short orchestrator of numbered steps:
- *   1 copy the running package into the install folder
- *   2 enroll (config written 0600 / locked down with icacls)
+ *   1 copy the running package into the install folder, point it at the data
+ *     folder (package/data_dir.ts) and lock that folder down
+ *   2 enroll (config written 0600 / locked down with icacls, in the data folder)
  *   3 register to start at boot and restart after a crash
  *   4 start it
  * Linux registers a systemd unit; Windows a Task Scheduler task that runs
@@ -12,6 +13,11 @@
  */
 import { dirname, extname, join } from "node:path";
 import {
+  CONFIG_DIR,
+  DATA_DIR_POINTER,
+  dataDirOf,
+  dataDirPointer,
+  HEALTH_NAME,
   launcherPath,
   MANIFEST_NAME,
   PORTABLE_PLATFORM,
@@ -22,6 +28,7 @@ import { ConfigManager } from "../config.ts";
 import { enroll } from "../enroll.ts";
 import { isProcessAlive } from "../lock.ts";
 import { readSuperviseState } from "../../updater/supervisor/supervise_control.ts";
+import { protectDataDir } from "./config_permissions.ts";
 import { UNIT_DIR, UNIT_NAME, unitFile } from "./systemd_unit.ts";
 import {
   createTaskCommand,
@@ -50,6 +57,35 @@ export function defaultServiceDir(platform: ServicePlatform): string {
     return join(Deno.env.get("ProgramFiles") ?? "C:\\Program Files", "Hangar Agent");
   }
   return "/opt/hangar-agent";
+}
+
+/** Where an install's data goes by default: `%ProgramData%\Hangar`, `/var/lib/hangar-agent`. */
+export function defaultDataDir(platform: ServicePlatform): string {
+  if (platform === "windows") {
+    return join(Deno.env.get("ProgramData") ?? "C:\\ProgramData", "Hangar");
+  }
+  return "/var/lib/hangar-agent";
+}
+
+const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
+
+/**
+ * The data folder this install uses: `wanted`, unless the install folder
+ * already holds an agent's data without a pointer (installed before the data
+ * folder existed): that data stays where it is, so the computer keeps its
+ * identity and its unsent reports.
+ */
+async function chooseDataDir(installDir: string, wanted: string, deps: ServiceDeps) {
+  if (wanted === installDir) return wanted;
+  if (await exists(join(installDir, DATA_DIR_POINTER))) return wanted;
+  if (await exists(join(installDir, CONFIG_DIR, "config.json"))) {
+    deps.log(
+      `${installDir} already holds this agent's data (installed before the data folder existed); ` +
+        `keeping it there, not in ${wanted}. Uninstall with --purge and install again to move it.`,
+    );
+    return installDir;
+  }
+  return wanted;
 }
 
 /** The files of the package installed in `dir`: its manifest, signature and listed files. */
@@ -83,6 +119,8 @@ export interface InstallOptions {
   /** The folder of the running package, copied from. */
   sourceDir: string;
   installDir: string;
+  /** Where config, logs and buffers go; the install folder itself for a one-folder layout. */
+  dataDir: string;
   server: string;
   token: string;
   group?: string;
@@ -101,10 +139,17 @@ export async function installService(options: InstallOptions, deps: ServiceDeps)
     }
     if (deps.platform !== "windows") await Deno.chmod(join(installDir, pkg.agent), 0o755);
   }
+  const dataDir = await chooseDataDir(installDir, options.dataDir, deps);
+  if (dataDir !== installDir) {
+    deps.log(`data folder ${dataDir}`);
+    await Deno.mkdir(dataDir, { recursive: true });
+    await protectDataDir(dataDir, deps.platform, deps.run);
+    await Deno.writeTextFile(join(installDir, DATA_DIR_POINTER), dataDirPointer(dataDir));
+  }
   step(2, `enroll with ${options.server}`);
   const already = await ConfigManager.load(installDir).then(() => true, () => false);
   if (already) {
-    deps.log(`Already enrolled (${join(installDir, "config", "config.json")}); keeping it`);
+    deps.log(`Already enrolled (${join(dataDir, CONFIG_DIR, "config.json")}); keeping it`);
   } else {
     const code = await enroll(installDir, options.server, options.token, false, options.group);
     if (code !== 0) return code;
@@ -138,7 +183,7 @@ export async function installService(options: InstallOptions, deps: ServiceDeps)
     step(4, "schtasks /Run");
     await must(deps, runTaskCommand());
   }
-  deps.log(`Installed in ${installDir}`);
+  deps.log(`Installed in ${installDir}, data in ${dataDir}`);
   return 0;
 }
 
@@ -161,7 +206,27 @@ async function supervisorExecutable(
   return copy;
 }
 
-export async function uninstallService(installDir: string, deps: ServiceDeps): Promise<number> {
+/**
+ * Removes the service and the program. The data folder (the config with the
+ * computer's identity, logs, unsent reports) is kept unless `purge`, so an
+ * install later is the same computer on the server; a one-folder layout's
+ * data goes with the install folder.
+ */
+export async function uninstallService(
+  installDir: string,
+  deps: ServiceDeps,
+  options: { purge?: boolean; dataDir?: string } = {},
+): Promise<number> {
+  // Read before the install folder (and its data_dir.json) goes; --data-dir names it when the
+  // install folder is gone already (a --purge after a plain uninstall).
+  const dataDir = options.dataDir ?? (() => {
+    try {
+      return dataDirOf(installDir);
+    } catch (error) {
+      deps.log(`${(error as Error).message}; the data folder is left alone`);
+      return null;
+    }
+  })();
   if (deps.platform === "linux") {
     const unitPath = join(deps.unitDir ?? UNIT_DIR, UNIT_NAME);
     deps.log(`Step 1/3 systemctl disable --now ${UNIT_NAME}`);
@@ -179,10 +244,23 @@ export async function uninstallService(installDir: string, deps: ServiceDeps): P
       await deps.run({ program: "taskkill", args: ["/PID", String(state.agent_pid), "/T", "/F"] });
     }
   }
+  const removeTree = (dir: string) =>
+    Deno.remove(dir, { recursive: true }).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    });
   deps.log(`Step 3/3 remove ${installDir}`);
-  await Deno.remove(installDir, { recursive: true }).catch((e) => {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  });
+  await removeTree(installDir);
+  if (dataDir !== null && dataDir !== installDir) {
+    if (options.purge) {
+      deps.log(`--purge: remove the data folder ${dataDir}`);
+      await removeTree(dataDir);
+    } else {
+      deps.log(
+        `Kept the data folder ${dataDir} (config with this computer's identity, logs, unsent ` +
+          `reports): an install later is the same computer; agent uninstall --purge removes it`,
+      );
+    }
+  }
   deps.log("Uninstalled (the computer stays listed on the server until an admin deletes it)");
   return 0;
 }
@@ -191,8 +269,15 @@ export async function uninstallService(installDir: string, deps: ServiceDeps): P
 export async function serviceStatus(installDir: string, deps: ServiceDeps): Promise<string[]> {
   const manifest = await readInstalledManifest(installDir);
   const config = await ConfigManager.load(installDir).catch(() => null);
+  let dataDir: string;
+  try {
+    dataDir = dataDirOf(installDir);
+  } catch (error) {
+    dataDir = `(unreadable: ${(error as Error).message})`;
+  }
   const lines = [
     `install dir: ${installDir}`,
+    `data dir:    ${dataDir}`,
     `installed:   ${manifest ? `version ${manifest.version} (${manifest.platform})` : "no"}`,
     `server:      ${config ? config.get("server_url") : "(not enrolled)"}`,
     `agent id:    ${config ? config.get("agent_id") : "-"}`,
@@ -214,7 +299,7 @@ export async function serviceStatus(installDir: string, deps: ServiceDeps): Prom
       }`,
     );
   }
-  const health = await Deno.readTextFile(join(installDir, "agent_health.json")).then(
+  const health = await Deno.readTextFile(join(dataDir, HEALTH_NAME)).then(
     (t) => JSON.parse(t) as { version: string; pid: number; server_reached_at?: string },
     () => null,
   );

@@ -1,13 +1,14 @@
 /**
  * The service commands of the agent's command line:
- *   agent install --server URL --token T [--group G] [--dir D]
- *   agent uninstall [--dir D]
+ *   agent install --server URL --token T [--group G] [--dir D] [--data-dir D]
+ *   agent uninstall [--dir D] [--purge [--data-dir D]]
  *   agent status [--dir D]
  * They need an administrator (root on Linux; an elevated prompt on Windows).
  */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
+  defaultDataDir,
   defaultServiceDir,
   installService,
   type ServiceDeps,
@@ -19,8 +20,8 @@ import { runCommand } from "../../updater/supervisor/supervisor.ts";
 export const SERVICE_COMMANDS = new Set(["install", "uninstall", "status"]);
 
 const USAGE = `Usage:
-  agent install --server URL --token TOKEN [--group G] [--dir DIR]
-  agent uninstall [--dir DIR]
+  agent install --server URL --token TOKEN [--group G] [--dir DIR] [--data-dir DIR]
+  agent uninstall [--dir DIR] [--purge [--data-dir DIR]]
   agent status [--dir DIR]`;
 
 /** Runs a service command; `sourceDir` is the folder of the running agent. Returns the exit code. */
@@ -39,6 +40,8 @@ export async function serviceMain(argv: string[], sourceDir: string): Promise<nu
         token: { type: "string" },
         group: { type: "string" },
         dir: { type: "string" },
+        "data-dir": { type: "string" },
+        purge: { type: "boolean" },
       },
     }).values;
   } catch (error) {
@@ -57,7 +60,12 @@ export async function serviceMain(argv: string[], sourceDir: string): Promise<nu
       console.error(`agent ${command} changes system services: run it as root (sudo)`);
       return 1;
     }
-    if (command === "uninstall") return await uninstallService(installDir, deps);
+    if (command === "uninstall") {
+      return await uninstallService(installDir, deps, {
+        purge: values.purge ?? false,
+        dataDir: values["data-dir"] === undefined ? undefined : resolve(values["data-dir"]),
+      });
+    }
     if (!values.server || !values.token) {
       console.error(`install needs --server and --token\n${USAGE}`);
       return 2;
@@ -65,6 +73,7 @@ export async function serviceMain(argv: string[], sourceDir: string): Promise<nu
     return await installService({
       sourceDir: resolve(sourceDir),
       installDir,
+      dataDir: resolve(values["data-dir"] ?? defaultDataDir(platform)),
       server: values.server,
       token: values.token,
       group: values.group,

@@ -8,7 +8,8 @@
  */
 import { join } from "node:path";
 import { LaunchError, stopAgent, type WatchedAgent } from "../launch.ts";
-import { HEALTH_NAME } from "../../package/layout.ts";
+import { CONFIG_DIR, HEALTH_NAME } from "../../package/layout.ts";
+import { dataDirOf } from "../../package/data_dir.ts";
 import { isPidAlive, sleep, stopProcess } from "../process.ts";
 import type { AgentSupervisor } from "./supervisor.ts";
 
@@ -21,11 +22,11 @@ export interface SuperviseState {
 }
 
 export function superviseStatePath(installDir: string): string {
-  return join(installDir, "config", "supervisor.json");
+  return join(dataDirOf(installDir), CONFIG_DIR, "supervisor.json");
 }
 
 export function holdPath(installDir: string): string {
-  return join(installDir, "config", "supervisor_hold");
+  return join(dataDirOf(installDir), CONFIG_DIR, "supervisor_hold");
 }
 
 export async function readSuperviseState(installDir: string): Promise<SuperviseState | null> {
@@ -62,7 +63,7 @@ const START_TIMEOUT_MS = 30_000;
 
 export function superviseSupervisor(installDir: string): AgentSupervisor {
   const hold = async (reason: string) => {
-    await Deno.mkdir(join(installDir, "config"), { recursive: true });
+    await Deno.mkdir(join(dataDirOf(installDir), CONFIG_DIR), { recursive: true });
     await Deno.writeTextFile(
       holdPath(installDir),
       JSON.stringify({ by_pid: Deno.pid, reason, at: new Date().toISOString() }) + "\n",
@@ -86,7 +87,7 @@ export function superviseSupervisor(installDir: string): AgentSupervisor {
             `it starts the agent when it runs again`,
         );
       }
-      await Deno.remove(join(installDir, HEALTH_NAME)).catch(() => {});
+      await Deno.remove(join(dataDirOf(installDir), HEALTH_NAME)).catch(() => {});
       await Deno.remove(holdPath(installDir)).catch(() => {});
       const deadline = Date.now() + START_TIMEOUT_MS;
       for (;;) {

@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { LaunchError, type WatchedAgent } from "../launch.ts";
 import { HEALTH_NAME } from "../../package/layout.ts";
+import { dataDirOf } from "../../package/data_dir.ts";
 import { isPidAlive, sleep } from "../process.ts";
 import type { AgentSupervisor, CommandRunner, SupervisorCommand } from "./supervisor.ts";
 
@@ -40,7 +41,7 @@ export function systemdSupervisor(
       await must(systemctl("stop", unit));
     },
     start: async () => {
-      await Deno.remove(join(installDir, HEALTH_NAME)).catch(() => {});
+      await Deno.remove(join(dataDirOf(installDir), HEALTH_NAME)).catch(() => {});
       await must(systemctl("start", unit));
       let pid = 0;
       for (let i = 0; i < 50 && pid === 0; i++) {
