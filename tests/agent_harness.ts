@@ -9,6 +9,7 @@ import { ConfigManager } from "../agent/config.ts";
 import { type MadePackage, makePackage } from "./helpers/make_package.ts";
 import { listComputers, type TestServer, waitFor } from "./helpers/server_process.ts";
 import { fileURLToPath } from "node:url";
+import { spawnDeno } from "../tools/process.ts";
 
 const AGENT_MAIN = fileURLToPath(new URL("../agent/main.ts", import.meta.url));
 
@@ -60,37 +61,24 @@ export interface AgentProcess {
 
 /** Starts `agent run --install-dir dir` as a child process. */
 export function startAgent(dir: string, env: Record<string, string> = {}): AgentProcess {
-  const child = new Deno.Command(Deno.execPath(), {
+  const agent = spawnDeno({
     args: ["run", "--allow-all", AGENT_MAIN, "run", "--install-dir", dir],
     env,
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let output = "";
-  const decoder = new TextDecoder();
-  for (const stream of [child.stdout, child.stderr]) {
-    stream.pipeTo(new WritableStream({ write: (c) => void (output += decoder.decode(c)) }))
-      .catch(() => {});
-  }
-  const signal = (name: Deno.Signal) => {
-    try {
-      child.kill(name);
-    } catch {
-      // already exited
-    }
-  };
+  });
+  const child = agent.child;
   return {
     child,
-    output: () => output,
+    output: () => agent.output(),
     async stop() {
-      signal("SIGTERM");
-      const timer = setTimeout(() => signal("SIGKILL"), 5000);
-      const status = await child.status;
-      clearTimeout(timer);
-      return status.code;
+      await agent.stop();
+      return (await child.status).code;
     },
     async kill() {
-      signal("SIGKILL");
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // already exited
+      }
       await child.status;
     },
   };

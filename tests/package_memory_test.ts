@@ -13,8 +13,8 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { TextReader, ZipWriter } from "@zip.js/zip.js";
 import { createTestDatabase, NO_POSTGRES } from "./helpers/postgres.ts";
-import { ADMIN_PASSWORD, ADMIN_USERNAME, waitFor } from "./helpers/server_process.ts";
-import { fileURLToPath } from "node:url";
+import { ADMIN_PASSWORD, ADMIN_USERNAME } from "./helpers/server_process.ts";
+import { startServerProcess } from "../tools/process.ts";
 
 const ENABLED = Deno.env.get("HANGAR_MEMORY_TEST") === "1";
 const SIZE_MB = Number(Deno.env.get("HANGAR_MEMORY_MB") ?? "300");
@@ -123,38 +123,21 @@ Deno.test({
   ignore: !ENABLED,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "hangar-memory-" });
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = listener.addr.port;
-    listener.close();
-    const url = `http://127.0.0.1:${port}`;
     const database = NO_POSTGRES ? null : await createTestDatabase();
-    const log = await Deno.open(join(dir, "server.log"), { write: true, create: true });
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", fileURLToPath(new URL("../server/main.ts", import.meta.url))],
+    const server = await startServerProcess({
       env: {
-        PORT: String(port),
-        HOST: "127.0.0.1",
         DATA_DIR: join(dir, "data"),
         ADMIN_USERNAME,
         ADMIN_PASSWORD,
         LOG_REQUESTS: "0",
         DATABASE_URL: database?.url ?? "",
       },
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    child.stdout.pipeTo(log.writable, { preventClose: true }).catch(() => {});
-    child.stderr.pipeTo((await Deno.open(join(dir, "server.log"), { append: true })).writable)
-      .catch(() => {});
+    });
+    const { url, process: child } = server;
     try {
       const zipPath = join(dir, "big.zip");
       const sha256 = await writeBigPackage(zipPath, SIZE_MB);
       const size = (await Deno.stat(zipPath)).size;
-      await waitFor("server health", async () => {
-        const res = await fetch(`${url}/api/health`).catch(() => null);
-        await res?.body?.cancel();
-        return res?.ok ? true : undefined;
-      }, 60_000);
       const login = await fetch(`${url}/api/auth/login`, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -230,9 +213,7 @@ Deno.test({
         `download grew RSS by ${mb(downloadPeak - baseline)} MB`,
       );
     } finally {
-      child.kill("SIGTERM");
-      await child.status;
-      log.close();
+      await child.stop();
       await Deno.remove(dir, { recursive: true });
       await database?.drop();
     }

@@ -8,6 +8,7 @@
  */
 import { join } from "node:path";
 import { parseManifest } from "../../package/mod.ts";
+import { isAlive, processesNaming, stopProcessesNaming } from "../../tools/process.ts";
 import { extractZip } from "../../tools/release/zip.ts";
 import { listComputers, type TestServer } from "./server_process.ts";
 
@@ -26,17 +27,6 @@ export interface InstallOptions {
   parentDir?: string;
   /** The computer group to enroll in (`agent enroll --group`). */
   group?: string;
-}
-
-/** True when `pid` runs and is not a zombie waiting to be reaped (Linux /proc). */
-export function isAlive(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
-  }
 }
 
 async function readJson<T>(path: string): Promise<T | null> {
@@ -167,37 +157,12 @@ export class AgentInstall {
 
   /** PIDs of live processes whose command line names this install dir (agents, updaters). */
   processes(): number[] {
-    const pids: number[] = [];
-    for (const entry of Deno.readDirSync("/proc")) {
-      const pid = Number(entry.name);
-      if (!Number.isInteger(pid) || pid === Deno.pid) continue;
-      try {
-        const cmdline = Deno.readTextFileSync(`/proc/${pid}/cmdline`);
-        if (cmdline.includes(this.dir) && isAlive(pid)) pids.push(pid);
-      } catch {
-        // exited while we looked
-      }
-    }
-    return pids;
+    return processesNaming(this.dir);
   }
 
   /** Stops every process of this install (SIGTERM, then SIGKILL after 5 s) and removes it. */
   async cleanup(): Promise<void> {
-    const signal = (pids: number[], name: Deno.Signal) => {
-      for (const pid of pids) {
-        try {
-          Deno.kill(pid, name);
-        } catch {
-          // already gone
-        }
-      }
-    };
-    signal(this.processes(), "SIGTERM");
-    const deadline = Date.now() + 5_000;
-    while (this.processes().length > 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    signal(this.processes(), "SIGKILL");
+    await stopProcessesNaming(this.dir);
     for (const child of [...this.#earlier, this.#first]) await child?.status;
     await Deno.remove(this.dir, { recursive: true }).catch(() => {});
   }

@@ -6,6 +6,7 @@
  * (to switch user with runuser) or to be the postgres user already.
  */
 import { join } from "node:path";
+import { freePort } from "../../tools/process.ts";
 
 const BIN = "/usr/lib/postgresql/15/bin";
 
@@ -40,17 +41,11 @@ async function asPostgres(args: string[]): Promise<string> {
   return text;
 }
 
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
-
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const root = await Deno.makeTempDir({ prefix: "hangar-pg-" });
   await Deno.chmod(root, 0o755);
   const dataDir = join(root, "data");
+  // PostgreSQL cannot listen on port 0 and report the port it got: a probed free port.
   const port = freePort();
   if (Deno.uid() === 0) {
     await new Deno.Command("chown", { args: ["postgres:postgres", root] }).output();

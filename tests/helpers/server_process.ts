@@ -1,7 +1,7 @@
 /**
  * Starts a real Hangar server process (`deno run server/main.ts`) for tests,
- * with its own temporary DATA_DIR (or the given one), on a free port, and
- * signs in as its admin.
+ * with its own temporary DATA_DIR (or the given one), on port 0 (it reports
+ * the port it got), and signs in as its admin.
  *
  * The database: `env.DATABASE_URL` when the caller gives one ("" for the
  * embedded PGlite); else, when the test run has DATABASE_URL (CI), a fresh
@@ -12,7 +12,7 @@
 import { join } from "node:path";
 import type { AgentVersionRecord, ComputerError, ComputerSummary } from "../../protocol/mod.ts";
 import { createTestDatabase, NO_POSTGRES, type TestDatabase } from "./postgres.ts";
-import { fileURLToPath } from "node:url";
+import { type ServerProcess, startServerProcess } from "../../tools/process.ts";
 
 export interface StartServerOptions {
   env?: Record<string, string>;
@@ -40,7 +40,6 @@ export interface TestServer {
 
 export const ADMIN_USERNAME = "admin";
 export const ADMIN_PASSWORD = "test-password-123";
-const SERVER_MAIN = fileURLToPath(new URL("../../server/main.ts", import.meta.url));
 const DATABASE_MARKER = ".test-database-url";
 
 /** Picks the database for a server on `dataDir`; `created` is set when this call made it. */
@@ -60,46 +59,19 @@ async function chooseDatabase(
   }
 }
 
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
-
-async function waitForHealth(url: string, child: Deno.ChildProcess, log: () => string) {
-  const deadline = Date.now() + 90_000;
-  let exited = false;
-  child.status.then(() => exited = true);
-  while (Date.now() < deadline) {
-    if (exited) throw new Error(`Server exited during start-up:\n${log()}`);
-    try {
-      const res = await fetch(`${url}/api/health`);
-      await res.body?.cancel();
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`Server did not start in 90 s:\n${log()}`);
-}
-
 export async function startServer(options: StartServerOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "hangar-server-" });
   const ownsDataDir = options.dataDir === undefined;
-  const port = options.port ?? freePort();
-  const url = `http://127.0.0.1:${port}`;
   const database = await chooseDatabase(dataDir, options.env);
-  let child: Deno.ChildProcess;
-  let output = "";
+  let port = options.port ?? 0;
+  let server: ServerProcess;
+  // The output of every start, so a restarted server's log still holds the first one's.
+  let earlier = "";
 
   async function spawn() {
-    child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", SERVER_MAIN],
+    server = await startServerProcess({
+      port,
       env: {
-        PORT: String(port),
-        HOST: "127.0.0.1",
         DATA_DIR: dataDir,
         ADMIN_USERNAME,
         ADMIN_PASSWORD,
@@ -107,36 +79,18 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
         ...options.env,
         DATABASE_URL: database.url,
       },
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const decoder = new TextDecoder();
-    for (const stream of [child.stdout, child.stderr]) {
-      stream.pipeTo(
-        new WritableStream({ write: (chunk) => void (output += decoder.decode(chunk)) }),
-      ).catch(() => {});
-    }
-    await waitForHealth(url, child, () => output);
+    });
+    // A restart comes back on the same port: agents and proxies keep its URL.
+    port = server.port;
   }
 
   async function kill() {
-    try {
-      child.kill("SIGTERM");
-    } catch {
-      // already gone
-    }
-    const timer = setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // exited in the meantime
-      }
-    }, 5_000);
-    await child.status;
-    clearTimeout(timer);
+    await server.process.stop();
+    earlier += server.process.output();
   }
 
   await spawn();
+  const url = server!.url;
   const login = await fetch(`${url}/api/auth/login`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -156,7 +110,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
     databaseUrl: database.url || null,
     adminToken,
     enrollmentToken,
-    output: () => output,
+    output: () => earlier + server.process.output(),
     async stop() {
       await kill();
       if (ownsDataDir) {

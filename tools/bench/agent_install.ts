@@ -7,6 +7,7 @@
  */
 import { join } from "node:path";
 import { parseManifest } from "../../package/mod.ts";
+import { stopProcessesNaming } from "../process.ts";
 import { extractZip } from "../release/zip.ts";
 
 export class AgentInstall {
@@ -71,41 +72,9 @@ export class AgentInstall {
       .then(([agent, updater]) => `--- agent.log\n${agent}\n--- updater.log\n${updater}`);
   }
 
-  /** PIDs of live processes whose command line names this install dir (agents, updaters). */
-  processes(): number[] {
-    const pids: number[] = [];
-    for (const entry of Deno.readDirSync("/proc")) {
-      const pid = Number(entry.name);
-      if (!Number.isInteger(pid) || pid === Deno.pid) continue;
-      try {
-        const cmdline = Deno.readTextFileSync(`/proc/${pid}/cmdline`);
-        const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-        const zombie = stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
-        if (cmdline.includes(this.dir) && !zombie) pids.push(pid);
-      } catch {
-        // exited while we looked
-      }
-    }
-    return pids;
-  }
-
   /** Stops every process of this install (SIGTERM, then SIGKILL after 5 s) and removes it. */
   async stop(): Promise<void> {
-    const signal = (name: Deno.Signal) => {
-      for (const pid of this.processes()) {
-        try {
-          Deno.kill(pid, name);
-        } catch {
-          // already gone
-        }
-      }
-    };
-    signal("SIGTERM");
-    const deadline = Date.now() + 5_000;
-    while (this.processes().length > 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    signal("SIGKILL");
+    await stopProcessesNaming(this.dir);
     if (this.#first) await this.#first.status;
     await Deno.remove(this.dir, { recursive: true }).catch(() => {});
   }

@@ -4,7 +4,7 @@
  * docs/operations.md shows) and starts, reads and stops the balancer.
  */
 import { join } from "node:path";
-import { freePort } from "./process.ts";
+import { freePort } from "../process.ts";
 
 export const HAPROXY_PATH = "/usr/sbin/haproxy";
 

@@ -3,7 +3,8 @@
  * descriptor limit and calls its commands over stdin/stdout, one JSON line per
  * request (`{id, cmd, args}`) and per reply (`{id, ok, result | error}`).
  */
-import { type BenchProcess, readMemory, spawnDeno } from "./process.ts";
+import { readMemory } from "./process.ts";
+import { type ChildHandle, spawnDeno } from "../process.ts";
 import type { Commands } from "./load/commands.ts";
 import { fileURLToPath } from "node:url";
 
@@ -20,9 +21,10 @@ export interface LoadProcess {
 }
 
 export function startLoad(nofile: number): LoadProcess {
-  const proc: BenchProcess = spawnDeno({
+  const proc: ChildHandle = spawnDeno({
     args: ["run", "--allow-all", LOAD_MAIN],
     nofile,
+    keepChars: 64 * 1024,
     pipeStdout: true,
     stdin: true,
   });
@@ -48,7 +50,7 @@ export function startLoad(nofile: number): LoadProcess {
       }
     }
   })().catch(() => {}).finally(() => {
-    gone = new Error(`The load process exited:\n${proc.tail()}`);
+    gone = new Error(`The load process exited:\n${proc.output()}`);
     for (const waiter of pending.values()) waiter.reject(gone);
     pending.clear();
   });
@@ -62,7 +64,7 @@ export function startLoad(nofile: number): LoadProcess {
       pending.set(id, { resolve, reject });
       const timer = setTimeout(() => {
         pending.delete(id);
-        reject(new Error(`load ${cmd} did not answer in ${timeoutMs} ms:\n${proc.tail()}`));
+        reject(new Error(`load ${cmd} did not answer in ${timeoutMs} ms:\n${proc.output()}`));
       }, timeoutMs);
       await writer.write(new TextEncoder().encode(JSON.stringify({ id, cmd, args }) + "\n"));
       try {

@@ -1,83 +1,7 @@
 /**
- * Child processes for the bench: started through `sh -c 'ulimit -n N; exec ...'`
- * so each gets the descriptor limit it needs, with the tail of their output
- * kept for error messages, and memory read from /proc.
+ * What the bench measures of its child processes, from /proc: memory, open
+ * descriptors, CPU time. Starting and stopping them: tools/process.ts.
  */
-
-export interface BenchProcess {
-  child: Deno.ChildProcess;
-  /** The pid of the program itself (`exec` replaces the shell). */
-  pid: number;
-  /** The last 64 KiB of stderr (and of stdout unless the caller reads it). */
-  tail(): string;
-  /** SIGTERM, then SIGKILL after 5 s; resolves when the process is gone. */
-  stop(): Promise<void>;
-}
-
-export interface SpawnOptions {
-  args: string[];
-  env?: Record<string, string>;
-  nofile: number;
-  /** Hand stdout to the caller (the load process's event lines) instead of the tail. */
-  pipeStdout?: boolean;
-  stdin?: boolean;
-}
-
-const TAIL_BYTES = 64 * 1024;
-
-/** Starts `deno <args>` with RLIMIT_NOFILE raised to `nofile`. */
-export function spawnDeno(options: SpawnOptions): BenchProcess {
-  const child = new Deno.Command("sh", {
-    args: [
-      "-c",
-      'ulimit -n "$1" && shift && exec "$@"',
-      "sh",
-      String(options.nofile),
-      Deno.execPath(),
-      ...options.args,
-    ],
-    env: options.env,
-    stdin: options.stdin ? "piped" : "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let tail = "";
-  const decoder = new TextDecoder();
-  const keep = (stream: ReadableStream<Uint8Array>) =>
-    stream.pipeTo(
-      new WritableStream({
-        write(chunk) {
-          tail = (tail + decoder.decode(chunk, { stream: true })).slice(-TAIL_BYTES);
-        },
-      }),
-    ).catch(() => {});
-  keep(child.stderr);
-  if (!options.pipeStdout) keep(child.stdout);
-  let exited = false;
-  child.status.then(() => exited = true);
-  return {
-    child,
-    pid: child.pid,
-    tail: () => tail,
-    async stop() {
-      if (exited) return;
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        // already gone
-      }
-      const timer = setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch {
-          // exited in the meantime
-        }
-      }, 5_000);
-      await child.status;
-      clearTimeout(timer);
-    },
-  };
-}
 
 export interface Memory {
   /** Resident memory now, bytes. */
@@ -126,13 +50,6 @@ export function sampleRss(pid: number, everyMs = 200): { stop(): Promise<number>
       return max;
     },
   };
-}
-
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
 }
 
 export const MiB = 1024 * 1024;

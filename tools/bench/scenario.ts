@@ -101,7 +101,7 @@ export async function withProcesses<T>(
     load = startLoad(nofile);
     return await fn({ server, load });
   } catch (error) {
-    progress(`server output (tail):\n${server.process.tail().slice(-4000)}`);
+    progress(`server output (tail):\n${server.process.output().slice(-4000)}`);
     throw error;
   } finally {
     await load?.stop();

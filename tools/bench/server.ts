@@ -1,27 +1,20 @@
 /**
  * Starts a real Hangar server process (`deno run server/main.ts`) for one
  * scenario: its own DATA_DIR (embedded database) or a fresh database on the
- * PostgreSQL server named by BENCH_DATABASE_URL, a free loopback port, a raised
+ * PostgreSQL server named by BENCH_DATABASE_URL, a loopback port of its choosing, a raised
  * descriptor limit; signs in as its admin and reads the enrollment token.
  */
 import postgres from "postgres";
 import type { AgentVersionRecord } from "../../protocol/mod.ts";
 import { postFile } from "../http/post_file.ts";
 import { inspectorUrl } from "./profile.ts";
-import {
-  type BenchProcess,
-  freePort,
-  type Memory,
-  readMemory,
-  resetPeak,
-  spawnDeno,
-} from "./process.ts";
-import { fileURLToPath } from "node:url";
+import { type Memory, readMemory, resetPeak } from "./process.ts";
+import { type ChildHandle, startServerProcess } from "../process.ts";
 
 export interface BenchServer {
   url: string;
   pid: number;
-  process: BenchProcess;
+  process: ChildHandle;
   adminToken: string;
   enrollmentToken: string;
   /** The server's own PostgreSQL database, or null for its embedded one under `dataDir`. */
@@ -49,26 +42,9 @@ export interface BenchServerOptions {
   shared?: { databaseUrl: string; dataDir: string };
 }
 
-const SERVER_MAIN = fileURLToPath(new URL("../../server/main.ts", import.meta.url));
 const ADMIN_PASSWORD = "bench-password-123";
-
-async function waitForHealth(url: string, proc: BenchProcess): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  let exited = false;
-  proc.child.status.then(() => exited = true);
-  while (Date.now() < deadline) {
-    if (exited) throw new Error(`The server exited during start-up:\n${proc.tail()}`);
-    try {
-      const res = await fetch(`${url}/api/health`);
-      await res.body?.cancel();
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`The server did not start in 60 s:\n${proc.tail()}`);
-}
+/** The output kept of a server (the bench's servers run long and log much). */
+const KEEP_CHARS = 64 * 1024;
 
 /** The `--v8-flags=...` of `deno task start`, so the bench runs the server as it is deployed. */
 async function startTaskV8Flags(): Promise<string[]> {
@@ -104,22 +80,16 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
   const database = shared
     ? { url: shared.databaseUrl, drop: async () => {} }
     : await freshDatabase();
-  const port = freePort();
-  const url = `http://127.0.0.1:${port}`;
   const v8Flags = await startTaskV8Flags();
-  const spawn = () =>
-    spawnDeno({
-      args: [
-        "run",
-        "--allow-all",
-        ...v8Flags,
-        ...(options.inspect ? ["--inspect=127.0.0.1:0"] : []),
-        SERVER_MAIN,
-      ],
+  let port = 0;
+  const spawn = async () => {
+    const started = await startServerProcess({
+      port,
+      denoFlags: [...v8Flags, ...(options.inspect ? ["--inspect=127.0.0.1:0"] : [])],
       nofile: options.nofile,
+      keepChars: KEEP_CHARS,
+      timeoutMs: 60_000,
       env: {
-        PORT: String(port),
-        HOST: "127.0.0.1",
         DATA_DIR: dataDir,
         ADMIN_USERNAME: "admin",
         ADMIN_PASSWORD,
@@ -129,15 +99,21 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
         ...options.env,
       },
     });
-  let proc = spawn();
+    // A restart comes back on the same port: agents keep the server's URL.
+    port = started.port;
+    return started;
+  };
+  let proc: ChildHandle | undefined;
   const cleanUp = async () => {
-    await proc.stop();
+    await proc?.stop();
     if (shared) return;
     await database?.drop().catch(() => {});
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   };
   try {
-    await waitForHealth(url, proc);
+    const first = await spawn();
+    proc = first.process;
+    const url = first.url;
     const adminToken = await signIn(url);
     const tokenRes = await fetch(`${url}/api/admin/enrollment-token`, {
       headers: { authorization: `Bearer ${adminToken}` },
@@ -152,17 +128,16 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       enrollmentToken,
       databaseUrl: database?.url ?? null,
       dataDir,
-      inspector: inspectorUrl(proc.tail()),
+      inspector: inspectorUrl(proc.output()),
       memory: () => readMemory(server.pid),
       resetPeak: () => resetPeak(server.pid),
       async restart(whileStopped?: () => Promise<void>) {
-        await proc.stop();
+        await proc!.stop();
         await whileStopped?.();
-        proc = spawn();
+        proc = (await spawn()).process;
         server.pid = proc.pid;
         server.process = proc;
-        await waitForHealth(url, proc);
-        server.inspector = inspectorUrl(proc.tail());
+        server.inspector = inspectorUrl(proc.output());
       },
       stop: cleanUp,
     };

@@ -146,7 +146,7 @@ export async function runBalancer(ctx: Context): Promise<void> {
     });
     await load.call("closeAll", {}, 60_000);
   } catch (error) {
-    for (const s of servers) progress(`server output (tail):\n${s.process.tail().slice(-2000)}`);
+    for (const s of servers) progress(`server output (tail):\n${s.process.output().slice(-2000)}`);
     throw error;
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => {});

@@ -6,7 +6,8 @@
  * server's peak resident memory while it streams (VmHWM, reset first).
  */
 import { makeBenchPackage } from "../packages.ts";
-import { freePort, MiB, spawnDeno } from "../process.ts";
+import { MiB } from "../process.ts";
+import { spawnDeno } from "../../process.ts";
 import { progress } from "../report.ts";
 import { type Context, enroll, figure, withProcesses } from "../scenario.ts";
 import { uploadPackage } from "../server.ts";
@@ -23,15 +24,19 @@ export async function runDownloads(ctx: Context): Promise<void> {
     await enroll(p, 1);
     await p.server.restart();
     const idle = (await p.server.memory()).rss;
-    const port = freePort();
     const plain = spawnDeno({
-      args: ["run", "--allow-all", PLAIN_SERVER, pkg.path, String(port)],
+      args: ["run", "--allow-all", PLAIN_SERVER, pkg.path],
       nofile: 4096,
+      keepChars: 64 * 1024,
     });
     try {
-      await waitForListening(port);
+      const plainUrl = await plain.waitForLine(
+        "the plain file server's address",
+        (line) => /^listening on (http:\/\/\S+)$/.exec(line)?.[1],
+        60_000,
+      );
       const urls = {
-        plain: `http://127.0.0.1:${port}/package.zip`,
+        plain: `${plainUrl}/package.zip`,
         hangar: new URL(record.download_url, p.server.url).href,
       };
       const rates = { plain: [] as number[], hangar: [] as number[] };
@@ -78,16 +83,4 @@ export async function runDownloads(ctx: Context): Promise<void> {
       await plain.stop();
     }
   });
-}
-
-async function waitForListening(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error(`The plain file server did not listen on ${port} in 10 s`);
 }
