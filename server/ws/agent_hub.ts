@@ -27,6 +27,19 @@ export interface WavePacing {
  */
 export const DEFAULT_WAVES: WavePacing = { size: 1000, intervalMs: 50 };
 
+/** The hub's time: presence expiry reads `now`, broadcast waves wait on its timers. */
+export interface HubClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(timer: unknown): void;
+}
+
+export const SYSTEM_CLOCK: HubClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (timer) => clearTimeout(timer as ReturnType<typeof setTimeout>),
+};
+
 /** Close code for an agent's socket that a newer connection of the same agent replaced. */
 export const REPLACED_CLOSE_CODE = 4001;
 
@@ -40,10 +53,10 @@ export class AgentHub {
   #onLocal: ((computerId: string, connectedHere: boolean) => void)[] = [];
 
   /** Timers of broadcasts still going out in waves; closeAll cancels them. */
-  #waves = new Set<ReturnType<typeof setTimeout>>();
+  #waves = new Set<unknown>();
 
   constructor(
-    private readonly now: () => number = Date.now,
+    private readonly clock: HubClock = SYSTEM_CLOCK,
     private readonly pacing: WavePacing = DEFAULT_WAVES,
   ) {}
 
@@ -83,7 +96,7 @@ export class AgentHub {
   /** Connected here, or announced by another instance whose word has not expired. */
   isOnline(computerId: string): boolean {
     if (this.#sockets.has(computerId)) return true;
-    const now = this.now();
+    const now = this.clock.now();
     for (const expires of this.#remote.get(computerId)?.values() ?? []) {
       if (expires > now) return true;
     }
@@ -103,7 +116,7 @@ export class AgentHub {
   /** Every computer online: connected here or announced by another instance (unexpired). */
   onlineComputers(): string[] {
     const ids = new Set(this.#sockets.keys());
-    const now = this.now();
+    const now = this.clock.now();
     for (const [id, map] of this.#remote) {
       for (const expires of map.values()) if (expires > now) ids.add(id);
     }
@@ -121,7 +134,7 @@ export class AgentHub {
    */
   applyPresence(instance: string, online: string[], offline: string[], ttlMs: number): void {
     if (instance === this.instance) return;
-    const expires = this.now() + ttlMs;
+    const expires = this.clock.now() + ttlMs;
     for (const id of online) {
       const wasOnline = this.isOnline(id);
       let map = this.#remote.get(id);
@@ -139,7 +152,7 @@ export class AgentHub {
 
   /** Forgets announcements that expired (an instance that died); reports who went offline. */
   expireRemote(): void {
-    const now = this.now();
+    const now = this.clock.now();
     for (const [id, map] of this.#remote) {
       for (const [instance, expires] of map) if (expires <= now) map.delete(instance);
       if (map.size > 0) continue;
@@ -181,7 +194,7 @@ export class AgentHub {
         }
       }
       if (from + size >= sockets.length) return;
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         this.#waves.delete(timer);
         sendWave(from + size);
       }, intervalMs);
@@ -204,7 +217,7 @@ export class AgentHub {
 
   /** Closes every socket here (shutting down); agents reconnect to another instance. */
   closeAll(code = 1001, reason = "Server shutting down"): void {
-    for (const timer of this.#waves) clearTimeout(timer);
+    for (const timer of this.#waves) this.clock.clearTimeout(timer);
     this.#waves.clear();
     for (const set of this.#sockets.values()) {
       for (const socket of set) {
