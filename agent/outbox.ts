@@ -265,7 +265,8 @@ export class Outbox<T extends object = ErrorReport> {
     );
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      this.#kick();
+      // The flush that scheduled this may still be rewriting the file; #kick would do nothing then.
+      void (this.#flushing ?? Promise.resolve()).then(() => this.#kick());
     }, delay);
   }
 

@@ -15,8 +15,14 @@ function report(n: number): ErrorReport {
 
 /** A receiving end that is down until `up` is set, and records what arrived. */
 function receiver() {
-  const state = { up: false, received: [] as ErrorReport[], reject: new Set<string>() };
+  const state = {
+    up: false,
+    attempts: 0,
+    received: [] as ErrorReport[],
+    reject: new Set<string>(),
+  };
   const send = (r: ErrorReport): Promise<SendResult> => {
+    state.attempts++;
     if (!state.up) return Promise.resolve("retry");
     if (state.reject.has(r.message)) return Promise.resolve("rejected");
     state.received.push(r);
@@ -88,7 +94,8 @@ Deno.test("Outbox retries with backoff until the receiver is up", async () => {
     const outbox = await open(dir, log, send);
     await outbox.add(report(1));
     await outbox.add(report(2));
-    await new Promise((r) => setTimeout(r, 50));
+    // Refused, then tried again after a backoff: three sends, none delivered.
+    await until(() => state.attempts >= 3);
     assert.equal(state.received.length, 0);
     state.up = true;
     await until(() => outbox.pending.length === 0);
