@@ -56,8 +56,19 @@ Deno.test({
               : undefined;
           }, 30_000),
         );
-        // Give a second attempt the time it would need to show up.
-        await new Promise((r) => setTimeout(r, 3_000));
+        // Ask again rather than wait: an agent checks when its socket reconnects, so after a
+        // server restart it decides once more. Its next skip shows it did not try again.
+        const skips = async () =>
+          (await agent.agentLog()).split("Update to 1.1.0 skipped: it failed here before")
+            .length - 1;
+        const before = await skips();
+        await server.restart();
+        await withLogs(
+          agent,
+          waitFor("the skip after a reconnect", async () => {
+            return await skips() > before ? true : undefined;
+          }, 120_000),
+        );
         const failures = (await getComputerErrors(server, agent.computerId))
           .filter((e) => e.error_type === "UpdateLaunchFailed");
         assert.equal(failures.length, 1);

@@ -111,8 +111,20 @@ Deno.test({
             assert.equal(failed?.state, "failed");
             assert.equal(failed?.error_type, "UpdateLaunchFailed");
           }
-          // The others may check now: the halted rollout offers them nothing.
-          await new Promise((r) => setTimeout(r, 3_000));
+          // The others check once more (an agent checks when its socket reconnects, here after a
+          // server restart): the halted rollout offers them nothing.
+          const noUpdates = async (agent: AgentInstall) =>
+            (await agent.agentLog()).split("No update available").length - 1;
+          const before = await Promise.all(others.map(noUpdates));
+          await server.restart();
+          for (const [i, agent] of others.entries()) {
+            await withLogs(
+              agent,
+              waitFor("a check after the restart", async () => {
+                return await noUpdates(agent) > before[i] ? true : undefined;
+              }, 120_000),
+            );
+          }
           for (const agent of others) {
             assert.ok(await agent.healthyAt("1.0.0"));
             assert.deepEqual(await attempts(agent), []);
