@@ -21,11 +21,12 @@ async function setup() {
       log: new Logger({ dir: join(dir, "logs"), echo: false }),
       now: () => now,
     });
-  const settled = async () => {
-    for (let i = 0; i < 100 && received.length === 0; i++) {
+  /** Waits until `reporter` has sent every report it buffered (none left pending). */
+  const settled = async (reporter: UpdateStatusReporter) => {
+    for (let i = 0; i < 1000 && reporter.pending.length > 0; i++) {
       await new Promise((r) => setTimeout(r, 5));
     }
-    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(reporter.pending.length, 0, "reports still pending after 5 s");
   };
   return {
     dir,
@@ -50,7 +51,7 @@ Deno.test("UpdateStatusReporter reports the states in order, progress at most ev
   await reporter.onAgentState(AgentState.UPDATING_VERIFYING);
   await reporter.onAgentState(AgentState.UPDATING_EXTRACTING_UPDATER); // no state of its own
   await reporter.onAgentState(AgentState.UPDATING_PREPARING_SHUTDOWN);
-  await s.settled();
+  await s.settled(reporter);
   await reporter.stop();
   assert.deepEqual(
     s.received.map((r) => [r.state, r.progress]),
@@ -77,7 +78,7 @@ Deno.test("UpdateStatusReporter: the next agent settles the attempt as succeeded
   const after = await s.open();
   await after.settle("1.1.0");
   await after.settle("1.1.0"); // once only
-  await s.settled();
+  await s.settled(after);
   await after.stop();
   const states = s.received.map((r) => r.state);
   assert.equal(states.at(-1), "succeeded");
@@ -93,7 +94,7 @@ Deno.test("UpdateStatusReporter: a rollback is settled as failed with the update
   s.received.length = 0;
   const after = await s.open();
   await after.settle("1.0.0", { error_type: "UpdateLaunchFailed", message: "exited at start" });
-  await s.settled();
+  await s.settled(after);
   await after.stop();
   const last = s.received.at(-1);
   assert.equal(last?.state, "failed");
@@ -107,7 +108,7 @@ Deno.test("UpdateStatusReporter.failed reports once and forgets the attempt", as
   await reporter.begin("1.0.0", "1.1.0");
   await reporter.failed("UpdateChecksumMismatch", "bad checksum");
   await reporter.settle("1.0.0"); // nothing left to settle
-  await s.settled();
+  await s.settled(reporter);
   await reporter.stop();
   assert.deepEqual(s.received.map((r) => r.state), ["downloading", "failed"]);
   await assert.rejects(Deno.stat(join(s.dir, "config", "update_attempt.json")));
