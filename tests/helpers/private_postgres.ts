@@ -45,8 +45,9 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const root = await Deno.makeTempDir({ prefix: "hangar-pg-" });
   await Deno.chmod(root, 0o755);
   const dataDir = join(root, "data");
-  // PostgreSQL cannot listen on port 0 and report the port it got: a probed free port.
-  const port = freePort();
+  // PostgreSQL cannot listen on port 0 and report the port it got: a probed free port, and
+  // another one if a parallel test took it before PostgreSQL bound it.
+  let port = freePort();
   if (Deno.uid() === 0) {
     await new Deno.Command("chown", { args: ["postgres:postgres", root] }).output();
   }
@@ -70,7 +71,16 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
       `-p ${port} -c listen_addresses=127.0.0.1 -k ${root} -c fsync=off`,
     ]).then(() => {});
   const stop = () => pgCtl("stop", ["-m", "fast"]).then(() => {});
-  await start();
+  for (let attempt = 1;; attempt++) {
+    try {
+      await start();
+      break;
+    } catch (error) {
+      const log = await Deno.readTextFile(join(root, "log")).catch(() => "");
+      if (attempt === 3 || !log.includes("Address already in use")) throw error;
+      port = freePort();
+    }
+  }
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
