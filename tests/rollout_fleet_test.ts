@@ -103,6 +103,32 @@ Deno.test({
       const told = () =>
         agents.filter((a) => a.socket.messages.some((m) => m.event === NEW_VERSION_AVAILABLE));
       const eligible = (a: SimAgent) => !a.pinned && !a.paused;
+      /**
+       * Counts instead of waiting for stray notices: each instance logs once how many sockets
+       * it told of `stage`; once both have, and that many more agents heard, all were told.
+       */
+      const allTold = async (stage: number, toldBefore: number) => {
+        const sockets = await waitFor(`both instances telling stage ${stage}`, () => {
+          const entries = servers.flatMap((s) => s.output().split("\n"))
+            .filter((line) => line.includes("told agents newly in a rollout's cohort"))
+            .flatMap((line) => {
+              try {
+                return [JSON.parse(line)];
+              } catch {
+                return []; // a line still being written
+              }
+            })
+            .filter((e) => e.rollout_id === rollout.id && e.stage_index === stage);
+          return entries.length === servers.length
+            ? entries.reduce((sum, e) => sum + e.sockets, 0)
+            : undefined;
+        }, 30_000);
+        await waitFor(
+          `${sockets} more agents told`,
+          () => told().length >= toldBefore + sockets ? true : undefined,
+          30_000,
+        );
+      };
 
       let rollout!: Rollout;
       let tenPercent = new Set<string>();
@@ -138,7 +164,7 @@ Deno.test({
           const ids = new Set(told().map((a) => a.id));
           return [...tenPercent].every((id) => ids.has(id)) ? true : undefined;
         }, 30_000);
-        await new Promise((r) => setTimeout(r, 1_500));
+        await allTold(0, 0);
         assert.deepEqual(told().map((a) => a.id).sort(), [...tenPercent].sort());
       });
 
@@ -162,7 +188,7 @@ Deno.test({
             const ids = new Set(told().map((a) => a.id));
             return [...fiftyPercent].every((id) => ids.has(id)) ? true : undefined;
           }, 30_000);
-          await new Promise((r) => setTimeout(r, 1_500));
+          await allTold(1, tenPercent.size);
           assert.deepEqual(told().map((a) => a.id).sort(), [...fiftyPercent].sort());
           for (const agent of agents) {
             const events = agent.socket.messages.filter((m) => m.event === NEW_VERSION_AVAILABLE);
