@@ -16,7 +16,7 @@ import { DATA_DIR_POINTER, DATA_NAMES } from "../package/layout.ts";
 import { buildPackage, type BuiltPackage } from "../tools/release/build_package.ts";
 import { extractZip } from "../tools/release/zip.ts";
 import { waitForComputer, waitForSteady } from "./helpers/e2e_setup.ts";
-import { isAlive } from "./helpers/install_agent.ts";
+import { isAlive } from "../tools/process.ts";
 import { listComputers, markStable, startServer, uploadPackage } from "./helpers/server_process.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
