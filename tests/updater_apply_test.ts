@@ -77,8 +77,16 @@ Deno.test("updater replaces a running agent with the new version", async () => {
     const old = startFakeAgent(t.install);
     await waitForHealthFile(t.install, "1.0.0");
     const updater = spawnUpdater(updaterArgs(t, old.pid, ["--health-timeout", "15"]));
-    // The agent hands over and shuts down a moment after starting the updater.
-    await new Promise((r) => setTimeout(r, 300));
+    // The agent hands over and shuts down once the updater waits for it.
+    const deadline = Date.now() + 30_000;
+    while (
+      !(await Deno.readTextFile(join(t.logs, "updater.log")).catch(() => "")).includes(
+        "Step 1/6 wait: begin",
+      )
+    ) {
+      if (Date.now() > deadline) throw new Error("The updater did not reach step 1 in 30 s");
+      await new Promise((r) => setTimeout(r, 20));
+    }
     old.kill("SIGTERM");
     await old.status;
     const run = await updater;
