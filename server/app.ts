@@ -3,7 +3,6 @@
  * databases, so every route can be tested with `app.request()`.
  */
 import { Hono } from "hono";
-import type { UpgradeWebSocket } from "hono/ws";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/db.ts";
 import type { AppEnv } from "./env.ts";
@@ -40,11 +39,9 @@ import type { LastSeenWriter } from "./services/last_seen_writer.ts";
 import type { PackageStore } from "./storage/package_store.ts";
 import type { AdminHub } from "./ws/admin_hub.ts";
 import type { AgentHub } from "./ws/agent_hub.ts";
-import { adminSocket } from "./ws/agent_ws.ts";
+import { adminSocket } from "./ws/admin_ws.ts";
 import type { Notifier } from "./ws/notifier.ts";
-
-/** Upgrades a request to a WebSocket (`upgradeWebSocket` from `hono/deno`). */
-export type WsUpgrade = UpgradeWebSocket<WebSocket, Deno.UpgradeWebSocketOptions>;
+import type { WsUpgrade } from "./ws/upgrade.ts";
 
 export interface AppDeps {
   config: Config;

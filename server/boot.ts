@@ -3,7 +3,7 @@
  * → HTTP server. `main.ts` calls it; tests and benchmarks can too.
  */
 import { upgradeWebSocket } from "hono/deno";
-import { type AppDeps, createApp, type WsUpgrade } from "./app.ts";
+import { type AppDeps, createApp } from "./app.ts";
 import { type Config, packagesDir } from "./config.ts";
 import type { Db } from "./db/db.ts";
 import { migrate } from "./db/migrate.ts";
@@ -21,6 +21,7 @@ import { AgentHub } from "./ws/agent_hub.ts";
 import { startLiveUpdates } from "./ws/live_updates.ts";
 import { wireRollouts } from "./rollout_wiring.ts";
 import { Notifier } from "./ws/notifier.ts";
+import type { WsUpgrade } from "./ws/upgrade.ts";
 
 export interface RunningServer {
   url: string;

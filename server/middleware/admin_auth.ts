@@ -77,3 +77,11 @@ export function requireAdmin(auth: AdminAuth, tokens: ApiTokens): MiddlewareHand
     await next();
   };
 }
+
+/**
+ * The actor of an authenticated admin request: the signed-in admin's username,
+ * or `token:NAME` for an API token (the admin middleware decides which).
+ */
+export function auditActor(c: Context<AppEnv>): string {
+  return c.get("caller").actor;
+}

@@ -1,11 +1,11 @@
 /** `/api/admin`: computers and their errors, and the enrollment token. */
 import { Hono } from "hono";
-import { AUDIT_ACTIONS, type ComputerSummary, ResolveErrorRequest } from "../../protocol/mod.ts";
+import { AUDIT_ACTIONS, ResolveErrorRequest } from "../../protocol/mod.ts";
 import type { Db } from "../db/db.ts";
-import { type ComputerRow, findComputerById } from "../db/computers.ts";
 import type { AppEnv } from "../env.ts";
-import { HttpError } from "../errors.ts";
-import { auditActor, recordAudit } from "../services/audit.ts";
+import { auditActor } from "../middleware/admin_auth.ts";
+import { recordAudit } from "../services/audit.ts";
+import { getComputer } from "../services/computers.ts";
 import { listComputerErrors, resolveComputerError } from "../services/computer_errors.ts";
 import { announceErrorsChanged } from "../services/fleet_errors.ts";
 import { readJson } from "../validate.ts";
@@ -20,33 +20,11 @@ export interface AdminRouteDeps {
   agentAuth: AgentAuth;
 }
 
-export function toComputerSummary(row: ComputerRow, online: boolean): ComputerSummary {
-  return {
-    id: row.id,
-    agent_id: row.agent_id,
-    hostname: row.hostname,
-    os: row.os,
-    agent_version: row.agent_version,
-    last_seen_at: row.last_seen_at,
-    online,
-    have_active_errors: row.have_active_errors,
-    active_error_count: row.active_error_count,
-    group: row.group,
-    pinned_version: row.pinned_version,
-    updates_paused: row.updates_paused,
-    download_limit_kbps: row.download_limit_kbps,
-    created_at: row.created_at,
-    updated_at: row.updated_at,
-  };
-}
-
 export function adminRoutes(deps: AdminRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.get("/computers/:id", async (c) => {
-    const row = await findComputerById(deps.db, c.req.param("id"));
-    if (!row) throw new HttpError(404, "not_found", `Computer "${c.req.param("id")}" not found`);
-    return c.json(toComputerSummary(row, deps.hub.isOnline(row.id)));
+    return c.json(await getComputer(deps, c.req.param("id")));
   });
 
   app.get("/computers/:id/errors", async (c) => {

@@ -14,7 +14,7 @@ import { clientAddress } from "../middleware/client_address.ts";
 import { HttpError } from "../errors.ts";
 import type { AgentAuth } from "../services/agent_auth.ts";
 import type { AgentVersions } from "../services/agent_versions.ts";
-import { agentSocket, type WsRouteDeps } from "../ws/agent_ws.ts";
+import { agentSocket, type AgentSocketDeps } from "../ws/agent_ws.ts";
 import { type PackageRouteDeps, packageRoutes } from "./package_routes.ts";
 import type { UpdateAttempts } from "../services/update_attempts.ts";
 import type { UpdateOffers } from "../services/update_offers.ts";
@@ -24,7 +24,7 @@ import { announceErrorsChanged } from "../services/fleet_errors.ts";
 import type { Notifier } from "../ws/notifier.ts";
 import { readJson } from "../validate.ts";
 
-export interface AgentRouteDeps extends PackageRouteDeps, WsRouteDeps {
+export interface AgentRouteDeps extends PackageRouteDeps, AgentSocketDeps {
   config: PackageRouteDeps["config"] & { agentReportsPerMinute: number };
   db: Db;
   notifier: Notifier;

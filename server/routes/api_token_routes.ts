@@ -5,7 +5,8 @@ import type { Db } from "../db/db.ts";
 import type { AppEnv } from "../env.ts";
 import type { Logger } from "../log.ts";
 import type { ApiTokens } from "../services/api_tokens.ts";
-import { auditActor, recordAudit } from "../services/audit.ts";
+import { auditActor } from "../middleware/admin_auth.ts";
+import { recordAudit } from "../services/audit.ts";
 import { readJson } from "../validate.ts";
 
 export interface ApiTokenRouteDeps {

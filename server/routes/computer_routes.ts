@@ -8,15 +8,13 @@ import type { AppEnv } from "../env.ts";
 import type { Db } from "../db/db.ts";
 import type { ComputerAdmin } from "../services/computer_admin.ts";
 import type { UpdateAttempts } from "../services/update_attempts.ts";
-import { auditActor, recordAudit } from "../services/audit.ts";
+import { auditActor } from "../middleware/admin_auth.ts";
+import { recordAudit } from "../services/audit.ts";
 import { readJson } from "../validate.ts";
-import type { AgentHub } from "../ws/agent_hub.ts";
-import { toComputerSummary } from "./admin_routes.ts";
 
 export interface ComputerRouteDeps {
   computerAdmin: ComputerAdmin;
   attempts: UpdateAttempts;
-  hub: AgentHub;
   db: Db;
 }
 
@@ -25,15 +23,15 @@ export function computerRoutes(deps: ComputerRouteDeps): Hono<AppEnv> {
 
   app.patch("/computers/:id", async (c) => {
     const patch = await readJson(c, ComputerPatch);
-    const row = await deps.computerAdmin.update(c.req.param("id"), patch);
+    const computer = await deps.computerAdmin.update(c.req.param("id"), patch);
     await recordAudit(deps.db, {
       actor: auditActor(c),
       action: AUDIT_ACTIONS.computerUpdate,
       target_type: "computer",
-      target_id: row.id,
-      details: { hostname: row.hostname, ...patch },
+      target_id: computer.id,
+      details: { hostname: computer.hostname, ...patch },
     });
-    return c.json(toComputerSummary(row, deps.hub.isOnline(row.id)));
+    return c.json(computer);
   });
 
   app.delete("/computers/:id", async (c) => {

@@ -8,7 +8,7 @@ import {
 } from "../../protocol/mod.ts";
 import type { Db } from "../db/db.ts";
 import type { AppEnv } from "../env.ts";
-import { auditActor } from "../services/audit.ts";
+import { auditActor } from "../middleware/admin_auth.ts";
 import {
   announceErrorsChanged,
   countOpenErrorTypes,

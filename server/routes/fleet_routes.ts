@@ -3,11 +3,9 @@ import { Hono } from "hono";
 import { ComputerListQuery, NEXT_CURSOR_HEADER, TOTAL_COUNT_HEADER } from "../../protocol/mod.ts";
 import type { AppEnv } from "../env.ts";
 import { type FleetDeps, listFleetComputers, summarizeFleet } from "../services/fleet.ts";
-import type { AgentHub } from "../ws/agent_hub.ts";
 import { parseWith } from "../validate.ts";
-import { toComputerSummary } from "./admin_routes.ts";
 
-export function fleetRoutes(deps: FleetDeps & { hub: AgentHub }): Hono<AppEnv> {
+export function fleetRoutes(deps: FleetDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.get("/computers", async (c) => {
@@ -15,10 +13,7 @@ export function fleetRoutes(deps: FleetDeps & { hub: AgentHub }): Hono<AppEnv> {
     const page = await listFleetComputers(deps, query);
     c.header(TOTAL_COUNT_HEADER, String(page.total));
     if (page.nextCursor) c.header(NEXT_CURSOR_HEADER, page.nextCursor);
-    return c.json(page.rows.map((row) => ({
-      ...toComputerSummary(row, deps.hub.isOnline(row.id)),
-      last_update_state: row.last_update_state,
-    })));
+    return c.json(page.computers);
   });
 
   app.get("/fleet/summary", async (c) => c.json(await summarizeFleet(deps)));

@@ -4,7 +4,7 @@ import { CreateRolloutRequest } from "../../protocol/mod.ts";
 import type { AppEnv } from "../env.ts";
 import { HttpError } from "../errors.ts";
 import type { RolloutAction, Rollouts } from "../services/rollouts.ts";
-import { auditActor } from "../services/audit.ts";
+import { auditActor } from "../middleware/admin_auth.ts";
 import { readJson } from "../validate.ts";
 
 const ACTIONS: readonly RolloutAction[] = ["pause", "resume", "advance", "cancel"];

@@ -3,11 +3,9 @@
  * rollout step calls `recordAudit` once it has happened. Pass the transaction
  * as `db` when the write runs in one, so the entry commits with it.
  */
-import type { Context } from "hono";
 import type { AuditAction, AuditEntry, AuditQuery } from "../../protocol/mod.ts";
 import type { Queryable } from "../db/db.ts";
 import { insertAuditEntry, listAuditEntries } from "../db/audit_log.ts";
-import type { AppEnv } from "../env.ts";
 
 export interface AuditRecord {
   /** The admin's username, an API token's name, or `system` (SYSTEM_ACTOR). */
@@ -27,14 +25,6 @@ export async function recordAudit(db: Queryable, record: AuditRecord): Promise<v
     target_id: record.target_id ?? null,
     details: record.details ?? {},
   });
-}
-
-/**
- * The actor of an authenticated admin request: the signed-in admin's username,
- * or `token:NAME` for an API token (the admin middleware decides which).
- */
-export function auditActor(c: Context<AppEnv>): string {
-  return c.get("caller").actor;
 }
 
 /** One page of the log, newest first, and the cursor of the next page (null on the last). */

@@ -4,9 +4,9 @@
  * instance through the notifier, so a deleted computer's token stops working
  * everywhere at once and a rotated enrollment token replaces the old one.
  */
-import type { ComputerPatch } from "../../protocol/mod.ts";
+import type { ComputerPatch, ComputerSummary } from "../../protocol/mod.ts";
 import { deleteComputer, updateComputerSettings } from "../db/computer_settings.ts";
-import { type ComputerRow, findComputerById } from "../db/computers.ts";
+import { findComputerById } from "../db/computers.ts";
 import type { Db } from "../db/db.ts";
 import { getSetting } from "../db/settings.ts";
 import { HttpError } from "../errors.ts";
@@ -17,6 +17,7 @@ import type { AgentHub } from "../ws/agent_hub.ts";
 import type { HangarEvent, Notifier } from "../ws/notifier.ts";
 import type { AgentAuth } from "./agent_auth.ts";
 import type { ComputerPolicies } from "./computer_policies.ts";
+import { toComputerSummary } from "./computers.ts";
 
 /** The WebSocket close code a deleted computer's agent sees (policy violation). */
 export const DELETED_CLOSE_CODE = 1008;
@@ -33,7 +34,7 @@ export interface ComputerAdminDeps {
 export class ComputerAdmin {
   constructor(private readonly deps: ComputerAdminDeps) {}
 
-  async update(id: string, patch: ComputerPatch): Promise<ComputerRow> {
+  async update(id: string, patch: ComputerPatch): Promise<ComputerSummary> {
     if (!isUuid(id)) throw notFound(id);
     if (!await updateComputerSettings(this.deps.db, id, patch)) throw notFound(id);
     const row = await findComputerById(this.deps.db, id);
@@ -44,7 +45,7 @@ export class ComputerAdmin {
       agent_id: row.agent_id,
       deleted: false,
     });
-    return row;
+    return toComputerSummary(row, this.deps.hub.isOnline(id));
   }
 
   /** Deletes a computer everywhere; returns what the audit log keeps of it. */

@@ -4,7 +4,12 @@
  * instances' announcements), passed to SQL as a list of ids.
  */
 import semver from "semver";
-import type { ComputerListQuery, ComputerSort, FleetSummary } from "../../protocol/mod.ts";
+import type {
+  ComputerListQuery,
+  ComputerSort,
+  FleetComputer,
+  FleetSummary,
+} from "../../protocol/mod.ts";
 import {
   type ComputerListFilter,
   countComputers,
@@ -13,15 +18,15 @@ import {
   countUpdateStates,
   listComputerPage,
 } from "../db/computer_list.ts";
-import type { ComputerRow } from "../db/computers.ts";
 import type { Db } from "../db/db.ts";
 import { HttpError } from "../errors.ts";
 import type { AgentVersions } from "./agent_versions.ts";
+import { type OnlineView, toComputerSummary } from "./computers.ts";
 import type { Rollouts } from "./rollouts.ts";
 
 export interface FleetDeps {
   db: Db;
-  hub: { onlineComputers(): string[] };
+  hub: OnlineView & { onlineComputers(): string[] };
   versions: Pick<AgentVersions, "latestStable">;
   rollouts: Pick<Rollouts, "active" | "get">;
 }
@@ -96,7 +101,7 @@ async function toFilter(deps: FleetDeps, query: ComputerListQuery): Promise<Comp
 }
 
 export interface ComputerListPage {
-  rows: (ComputerRow & { last_update_state: string | null })[];
+  computers: FleetComputer[];
   total: number;
   nextCursor: string | null;
 }
@@ -119,7 +124,10 @@ export async function listFleetComputers(
   const more = query.limit !== undefined && rows.length > query.limit;
   const page = more ? rows.slice(0, query.limit) : rows;
   return {
-    rows: page.map(({ cursor: _, ...row }) => row),
+    computers: page.map(({ cursor: _, last_update_state, ...row }) => ({
+      ...toComputerSummary(row, deps.hub.isOnline(row.id)),
+      last_update_state,
+    })),
     total,
     nextCursor: more ? encodeCursor(query.sort, page[page.length - 1].cursor) : null,
   };
