@@ -2,7 +2,7 @@
  * The fixed error types an agent reports. The first six update types are the
  * plan's unified list; the others are Hangar's additions, documented in docs/api.md.
  */
-export const UPDATE_ERROR_TYPES = [
+const UPDATE_ERROR_TYPES = [
   "UpdateResourceCheckFailed",
   "UpdateDownloadFailed",
   "UpdateChecksumMismatch",
@@ -23,13 +23,6 @@ export const REPORTS_DROPPED = "AgentReportsDropped";
  * failing while the reports behind it were delivered. Details name it.
  */
 export const REPORT_SET_ASIDE = "AgentReportSetAside";
-
-/** Every error type Hangar itself sends; agents may send other strings too. */
-export const KNOWN_ERROR_TYPES = [
-  ...UPDATE_ERROR_TYPES,
-  REPORTS_DROPPED,
-  REPORT_SET_ASIDE,
-] as const;
 
 /** Error codes in the server's `{error: {code, message}}` replies. */
 export const API_ERROR_CODES = [

@@ -86,10 +86,6 @@ export function setAgentVersionStability(
   });
 }
 
-export function markAgentVersionStable(versionId: string): Promise<AgentVersionRecord> {
-  return setAgentVersionStability(versionId, true);
-}
-
 /**
  * Uploads a package (`file`, `version`, `notes`). XMLHttpRequest rather than
  * fetch because only it reports upload progress.

@@ -19,14 +19,6 @@ export async function findAdminByUsername(
   return (rows[0] as unknown as AdminUserRow | undefined) ?? null;
 }
 
-export async function findAdminById(db: Queryable, id: string): Promise<AdminUserRow | null> {
-  const rows = await db.query<Record<string, unknown>>(
-    "SELECT id, username, password_hash, role FROM admin_users WHERE id::text = $1",
-    [id],
-  );
-  return (rows[0] as unknown as AdminUserRow | undefined) ?? null;
-}
-
 export async function countAdmins(db: Queryable): Promise<number> {
   const rows = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM admin_users");
   return rows[0].n;

@@ -70,14 +70,6 @@ export async function listAgentVersions(db: Queryable): Promise<AgentVersionRow[
   return rows.map(toAgentVersion);
 }
 
-export async function findAgentVersionById(
-  db: Queryable,
-  id: string,
-): Promise<AgentVersionRow | null> {
-  const rows = await db.query(`SELECT ${COLUMNS} FROM agent_versions WHERE id::text = $1`, [id]);
-  return rows[0] ? toAgentVersion(rows[0]) : null;
-}
-
 /**
  * Sets `is_stable`; returns the row and whether it was stable before, or null
  * for an unknown id. `updated_at` moves only when the flag changes.

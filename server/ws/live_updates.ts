@@ -21,7 +21,7 @@ import type { Notifier } from "./notifier.ts";
 
 export const PRESENCE_INTERVAL_MS = 30_000;
 const PRESENCE_TTL_FACTOR = 3;
-/** A UUID and its JSON quoting: 150 of them stay well under the NOTIFY payload limit. */
+/** A UUID and its JSON quoting: 150 of them stay well under NOTIFY's 8000-byte payload limit. */
 const IDS_PER_MESSAGE = 150;
 
 export interface LiveUpdatesDeps {

@@ -8,10 +8,7 @@ import type { Db } from "../db/db.ts";
 import type { Logger } from "../log.ts";
 
 /** The NOTIFY channel Hangar uses. */
-export const EVENTS_CHANNEL = "hangar_events";
-
-/** NOTIFY payloads must stay under 8000 bytes; presence lists are chunked below this. */
-export const MAX_PAYLOAD_BYTES = 7000;
+const EVENTS_CHANNEL = "hangar_events";
 
 export type HangarEvent =
   /** The version list changed; `new_stable_version` is set when a version just became stable. */
