@@ -8,13 +8,15 @@ interface Props {
   /** The reply's `X-Next-Cursor`, or null on the last page. */
   next: string | null;
   onChange: (cursors: (string | null)[]) => void;
-  /** Button labels: first, previous, next (e.g. "Newest", "Newer", "Older"). */
-  labels?: [string, string, string];
+  /** A list newest first: the buttons say "Newest", "Newer", "Older". */
+  newestFirst?: boolean;
 }
 
 export function CursorPager(props: Props) {
   const { cursors, next } = props;
-  const [first, previous, following] = props.labels ?? ["First", "Previous", "Next"];
+  const [first, previous, following] = props.newestFirst
+    ? ["Newest", "Newer", "Older"]
+    : ["First", "Previous", "Next"];
   if (cursors.length <= 1 && !next) return null;
   return (
     <nav class="pager" aria-label="Pages">

@@ -2,6 +2,7 @@
 import type { UpdateAttempt } from "../../protocol/mod.ts";
 import { errorTitle } from "../error_display.ts";
 import { formatDateTime } from "../format.ts";
+import { StackTable } from "./stack_table.tsx";
 
 function duration(a: UpdateAttempt): string {
   const end = a.finished_at ? Date.parse(a.finished_at) : Date.now();
@@ -24,45 +25,37 @@ export function UpdateHistory(props: { attempts: UpdateAttempt[] }) {
     return <p class="empty">No update attempts yet.</p>;
   }
   return (
-    <table class="stack update-history">
-      <caption class="visually-hidden">Update attempts</caption>
-      <thead>
-        <tr>
-          <th scope="col">Started</th>
-          <th scope="col">Update</th>
-          <th scope="col">State</th>
-          <th scope="col">Error</th>
-          <th scope="col">Duration</th>
+    <StackTable
+      caption="Update attempts"
+      class="update-history"
+      columns={["Started", "Update", "State", "Error", "Duration"]}
+    >
+      {props.attempts.map((a) => (
+        <tr key={a.attempt_id} data-attempt={a.attempt_id} data-state={a.state}>
+          <td data-label="Started" class="nowrap">{formatDateTime(a.started_at)}</td>
+          <th scope="row" data-label="Update" class="nowrap">
+            {a.from_version} → {a.to_version}
+            {a.rollout_id && <span class="muted small-text">rollout</span>}
+          </th>
+          <td data-label="State">
+            <span class={`badge ${BADGE[a.state] ?? "badge-info"}`}>{a.state}</span>
+            {a.progress !== null && a.state !== "succeeded" && a.state !== "failed" && (
+              <progress max={1} value={a.progress} aria-label="Progress" />
+            )}
+          </td>
+          <td data-label="Error">
+            {a.error_type
+              ? (
+                <>
+                  {errorTitle(a.error_type)} <code class="muted small-text">{a.error_type}</code>
+                  {a.message && <div class="small-text">{a.message}</div>}
+                </>
+              )
+              : <span class="muted">—</span>}
+          </td>
+          <td data-label="Duration" class="nowrap">{duration(a)}</td>
         </tr>
-      </thead>
-      <tbody>
-        {props.attempts.map((a) => (
-          <tr key={a.attempt_id} data-attempt={a.attempt_id} data-state={a.state}>
-            <td data-label="Started" class="nowrap">{formatDateTime(a.started_at)}</td>
-            <th scope="row" data-label="Update" class="nowrap">
-              {a.from_version} → {a.to_version}
-              {a.rollout_id && <span class="muted small-text">rollout</span>}
-            </th>
-            <td data-label="State">
-              <span class={`badge ${BADGE[a.state] ?? "badge-info"}`}>{a.state}</span>
-              {a.progress !== null && a.state !== "succeeded" && a.state !== "failed" && (
-                <progress max={1} value={a.progress} aria-label="Progress" />
-              )}
-            </td>
-            <td data-label="Error">
-              {a.error_type
-                ? (
-                  <>
-                    {errorTitle(a.error_type)} <code class="muted small-text">{a.error_type}</code>
-                    {a.message && <div class="small-text">{a.message}</div>}
-                  </>
-                )
-                : <span class="muted">—</span>}
-            </td>
-            <td data-label="Duration" class="nowrap">{duration(a)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </StackTable>
   );
 }

@@ -14,6 +14,7 @@ import { ConfirmDialog } from "../components/confirm_dialog.tsx";
 import { CopyButton } from "../components/copy_button.tsx";
 import { Notice, type NoticeValue } from "../components/notice.tsx";
 import { Page } from "../components/page.tsx";
+import { StackTable } from "../components/stack_table.tsx";
 import { formatAgo, formatDateTime } from "../format.ts";
 import { useLoader } from "../use_loader.ts";
 
@@ -167,39 +168,27 @@ export function ApiTokens() {
       {tokens.loading && !tokens.data && <p class="muted">Loading…</p>}
       {tokens.data?.length === 0 && <p class="empty">No API tokens yet.</p>}
       {tokens.data && tokens.data.length > 0 && (
-        <table class="stack">
-          <caption class="visually-hidden">API tokens</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Scopes</th>
-              <th scope="col">Created</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Last used</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
+        <StackTable
+          caption="API tokens"
+          columns={["Name", "Scopes", "Created", "Expires", "Last used", { hidden: "Actions" }]}
+        >
+          {tokens.data.map((t) => (
+            <tr key={t.id}>
+              <th scope="row">{t.name}</th>
+              <td>{t.scopes.map((s) => <code key={s} class="scope">{s}</code>)}</td>
+              <td title={formatDateTime(t.created_at)}>
+                {formatAgo(t.created_at)} <span class="muted">by {t.created_by ?? "?"}</span>
+              </td>
+              <td>{t.expires_at ? formatDateTime(t.expires_at) : "never"}</td>
+              <td title={formatDateTime(t.last_used_at)}>{formatAgo(t.last_used_at)}</td>
+              <td class="row-actions">
+                <button type="button" class="small" onClick={() => setRevoking(t)}>
+                  Revoke
+                </button>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {tokens.data.map((t) => (
-              <tr key={t.id}>
-                <th scope="row">{t.name}</th>
-                <td>{t.scopes.map((s) => <code key={s} class="scope">{s}</code>)}</td>
-                <td title={formatDateTime(t.created_at)}>
-                  {formatAgo(t.created_at)} <span class="muted">by {t.created_by ?? "?"}</span>
-                </td>
-                <td>{t.expires_at ? formatDateTime(t.expires_at) : "never"}</td>
-                <td title={formatDateTime(t.last_used_at)}>{formatAgo(t.last_used_at)}</td>
-                <td class="row-actions">
-                  <button type="button" class="small" onClick={() => setRevoking(t)}>
-                    Revoke
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </StackTable>
       )}
       {revoking && (
         <ConfirmDialog

@@ -3,7 +3,9 @@ import { useState } from "preact/hooks";
 import { AUDIT_ACTIONS, type AuditEntry } from "../../protocol/mod.ts";
 import { pageClient } from "../api_client.ts";
 import { CursorPager } from "../components/cursor_pager.tsx";
+import { LabelledSelect } from "../components/labelled_select.tsx";
 import { Page } from "../components/page.tsx";
+import { StackTable } from "../components/stack_table.tsx";
 import { formatDateTime } from "../format.ts";
 import { useQuery } from "../use_query.ts";
 import { useLoader } from "../use_loader.ts";
@@ -32,6 +34,11 @@ const ACTION_LABELS: Record<string, string> = {
   "api_token.create": "Created an API token",
   "api_token.delete": "Revoked an API token",
 };
+
+const ACTION_OPTIONS = Object.values(AUDIT_ACTIONS).map((value) => ({
+  value,
+  label: ACTION_LABELS[value] ?? value,
+}));
 
 /** `details` as short "key: value" pairs. */
 function describe(details: Record<string, unknown>): string {
@@ -64,19 +71,13 @@ export function AuditPage() {
         <code>system</code>). Entries are never changed or deleted.
       </p>
       <form class="filters card" role="search" onSubmit={(e) => e.preventDefault()}>
-        <label>
-          Action
-          <select
-            name="action"
-            value={action}
-            onChange={(e) => set({ action: e.currentTarget.value })}
-          >
-            <option value="">Any</option>
-            {Object.values(AUDIT_ACTIONS).map((a) => (
-              <option key={a} value={a}>{ACTION_LABELS[a] ?? a}</option>
-            ))}
-          </select>
-        </label>
+        <LabelledSelect
+          label="Action"
+          name="action"
+          value={action}
+          options={ACTION_OPTIONS}
+          onChange={(value) => set({ action: value })}
+        />
         <label>
           Actor
           <input
@@ -94,49 +95,42 @@ export function AuditPage() {
       {log.loading && !log.data && <p class="muted">Loading…</p>}
       {log.data && entries.length === 0 && <p class="empty">No entries match.</p>}
       {entries.length > 0 && (
-        <table class="stack audit-table">
-          <caption class="visually-hidden">Audit log</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Who</th>
-              <th scope="col">What</th>
-              <th scope="col">Details</th>
+        <StackTable
+          caption="Audit log"
+          class="audit-table"
+          columns={["When", "Who", "What", "Details"]}
+        >
+          {entries.map((e) => (
+            <tr key={e.id} data-action={e.action} data-actor={e.actor}>
+              <td data-label="When" class="nowrap">
+                <time dateTime={e.at}>{formatDateTime(e.at)}</time>
+              </td>
+              <td data-label="Who">
+                {e.actor === "system" ? <span class="badge badge-info">system</span> : e.actor}
+              </td>
+              <th scope="row" data-label="What">
+                {ACTION_LABELS[e.action] ?? e.action}{" "}
+                <code class="muted small-text">{e.action}</code>
+              </th>
+              <td data-label="Details" class="audit-details">
+                {e.target_type && (
+                  <span class="muted">
+                    {e.target_type} {e.target_id ? e.target_id.slice(0, 8) : ""}
+                    {" "}
+                  </span>
+                )}
+                {describe(e.details)}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {entries.map((e) => (
-              <tr key={e.id} data-action={e.action} data-actor={e.actor}>
-                <td data-label="When" class="nowrap">
-                  <time dateTime={e.at}>{formatDateTime(e.at)}</time>
-                </td>
-                <td data-label="Who">
-                  {e.actor === "system" ? <span class="badge badge-info">system</span> : e.actor}
-                </td>
-                <th scope="row" data-label="What">
-                  {ACTION_LABELS[e.action] ?? e.action}{" "}
-                  <code class="muted small-text">{e.action}</code>
-                </th>
-                <td data-label="Details" class="audit-details">
-                  {e.target_type && (
-                    <span class="muted">
-                      {e.target_type} {e.target_id ? e.target_id.slice(0, 8) : ""}
-                      {" "}
-                    </span>
-                  )}
-                  {describe(e.details)}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </StackTable>
       )}
       {log.data && (
         <CursorPager
           cursors={cursors}
           next={log.data.next_cursor}
           onChange={setCursors}
-          labels={["Newest", "Newer", "Older"]}
+          newestFirst
         />
       )}
     </Page>

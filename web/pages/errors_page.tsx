@@ -10,6 +10,7 @@ import type { ErrorTypeCount, FleetError } from "../../protocol/mod.ts";
 import { pageClient } from "../api_client.ts";
 import { CursorPager } from "../components/cursor_pager.tsx";
 import { ErrorDetails } from "../components/error_details.tsx";
+import { LabelledSelect } from "../components/labelled_select.tsx";
 import { Notice, type NoticeValue } from "../components/notice.tsx";
 import { Page } from "../components/page.tsx";
 import { errorTitle } from "../error_display.ts";
@@ -20,6 +21,11 @@ import { throttle, useQuery } from "../use_query.ts";
 import { useLoader } from "../use_loader.ts";
 
 const PAGE_SIZE = 50;
+const STATE_OPTIONS = [
+  { value: "open", label: "Open" },
+  { value: "resolved", label: "Resolved" },
+  { value: "all", label: "All" },
+];
 const EVENTS = [ERRORS_CHANGED];
 const client = pageClient();
 const keyOf = (e: FleetError) => `${e.computer_id}/${e.id}`;
@@ -117,18 +123,15 @@ export function ErrorsPage() {
             {errorTitle(t.error_type)} <span class="badge badge-error">{formatCount(t.open)}</span>
           </button>
         ))}
-        <label class="inline-select">
-          Show
-          <select
-            name="state"
-            value={state}
-            onChange={(e) => set({ state: e.currentTarget.value })}
-          >
-            <option value="open">Open</option>
-            <option value="resolved">Resolved</option>
-            <option value="all">All</option>
-          </select>
-        </label>
+        <LabelledSelect
+          label="Show"
+          class="inline-select"
+          name="state"
+          value={state}
+          options={STATE_OPTIONS}
+          any={null}
+          onChange={(value) => set({ state: value })}
+        />
       </nav>
       {list.error && (
         <p class="notice notice-error" role="alert">Could not load errors: {list.error}</p>
@@ -218,7 +221,7 @@ export function ErrorsPage() {
           cursors={cursors}
           next={list.data.next_cursor}
           onChange={setCursors}
-          labels={["Newest", "Newer", "Older"]}
+          newestFirst
         />
       )}
     </Page>

@@ -12,6 +12,7 @@ import { pageClient } from "../api_client.ts";
 import { CursorPager } from "../components/cursor_pager.tsx";
 import { EnrollmentCard } from "../components/enrollment_card.tsx";
 import { FleetTable } from "../components/fleet_table.tsx";
+import { LabelledSelect } from "../components/labelled_select.tsx";
 import { Page } from "../components/page.tsx";
 import { VersionDistribution } from "../components/version_distribution.tsx";
 import { formatCount } from "../format.ts";
@@ -156,6 +157,11 @@ function ActiveRolloutBanner(props: { rollout: Record<string, unknown> }) {
   );
 }
 
+const STATUS_OPTIONS = [
+  { value: "online", label: "Online" },
+  { value: "offline", label: "Offline" },
+];
+
 interface FiltersProps {
   values: Record<string, string>;
   versions: string[];
@@ -197,40 +203,27 @@ function FleetFilters(props: FiltersProps) {
           }}
         />
       </label>
-      <label>
-        Status
-        <select
-          name="status"
-          value={values.status}
-          onChange={(e) => onChange({ status: e.currentTarget.value })}
-        >
-          <option value="">Any</option>
-          <option value="online">Online</option>
-          <option value="offline">Offline</option>
-        </select>
-      </label>
-      <label>
-        Version
-        <select
-          name="version"
-          value={values.version}
-          onChange={(e) => onChange({ version: e.currentTarget.value })}
-        >
-          <option value="">Any</option>
-          {props.versions.map((v) => <option key={v} value={v}>{v}</option>)}
-        </select>
-      </label>
-      <label>
-        Group
-        <select
-          name="group"
-          value={values.group}
-          onChange={(e) => onChange({ group: e.currentTarget.value })}
-        >
-          <option value="">Any</option>
-          {props.groups.map((g) => <option key={g} value={g}>{g}</option>)}
-        </select>
-      </label>
+      <LabelledSelect
+        label="Status"
+        name="status"
+        value={values.status}
+        options={STATUS_OPTIONS}
+        onChange={(status) => onChange({ status })}
+      />
+      <LabelledSelect
+        label="Version"
+        name="version"
+        value={values.version}
+        options={props.versions}
+        onChange={(version) => onChange({ version })}
+      />
+      <LabelledSelect
+        label="Group"
+        name="group"
+        value={values.group}
+        options={props.groups}
+        onChange={(group) => onChange({ group })}
+      />
       <div class="filter-checks">
         {check("outdated", "Outdated")}
         {check("has_errors", "Has errors")}

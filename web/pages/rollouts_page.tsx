@@ -7,6 +7,7 @@ import { Notice, type NoticeValue } from "../components/notice.tsx";
 import { Page } from "../components/page.tsx";
 import { RolloutForm } from "../components/rollout_form.tsx";
 import { RolloutStatusBadge } from "../components/rollout_status.tsx";
+import { StackTable } from "../components/stack_table.tsx";
 import { formatDateTime } from "../format.ts";
 import { useLiveUpdates } from "../live.ts";
 import { BASE, Link, navigate } from "../router.tsx";
@@ -63,33 +64,24 @@ export function RolloutsPage() {
       <h2>All rollouts</h2>
       {data.data && rollouts.length === 0 && <p class="empty">No rollouts yet.</p>}
       {rollouts.length > 0 && (
-        <table class="stack">
-          <caption class="visually-hidden">Rollouts</caption>
-          <thead>
-            <tr>
-              <th scope="col">Version</th>
-              <th scope="col">Status</th>
-              <th scope="col">Stage</th>
-              <th scope="col">Updated</th>
-              <th scope="col">Started</th>
+        <StackTable
+          caption="Rollouts"
+          columns={["Version", "Status", "Stage", "Updated", "Started"]}
+        >
+          {rollouts.map((r) => (
+            <tr key={r.id} data-rollout={r.id}>
+              <th scope="row" data-label="Version">
+                <Link href={`${BASE}/rollouts/${encodeURIComponent(r.id)}`}>{r.version}</Link>
+              </th>
+              <td data-label="Status">
+                <RolloutStatusBadge status={r.status} />
+              </td>
+              <td data-label="Stage">{r.stage_index + 1} of {r.stages.length}</td>
+              <td data-label="Updated">{r.counts.updated} of {r.counts.cohort}</td>
+              <td data-label="Started" class="nowrap">{formatDateTime(r.started_at)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {rollouts.map((r) => (
-              <tr key={r.id} data-rollout={r.id}>
-                <th scope="row" data-label="Version">
-                  <Link href={`${BASE}/rollouts/${encodeURIComponent(r.id)}`}>{r.version}</Link>
-                </th>
-                <td data-label="Status">
-                  <RolloutStatusBadge status={r.status} />
-                </td>
-                <td data-label="Stage">{r.stage_index + 1} of {r.stages.length}</td>
-                <td data-label="Updated">{r.counts.updated} of {r.counts.cohort}</td>
-                <td data-label="Started" class="nowrap">{formatDateTime(r.started_at)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </StackTable>
       )}
     </Page>
   );
