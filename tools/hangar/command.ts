@@ -39,6 +39,28 @@ export interface Command {
   run(ctx: CommandContext): Promise<CommandOutput>;
 }
 
+/** `<noun> show <id>`: fetches one thing by its id and prints it as `describe` does. */
+export function showCommand<T>(
+  noun: string,
+  summary: string,
+  args: string,
+  fetch: (client: HangarClient, id: string) => Promise<T>,
+  describe: (thing: T) => string,
+): Command {
+  return {
+    noun,
+    verb: "show",
+    summary,
+    args,
+    minArgs: 1,
+    maxArgs: 1,
+    async run({ client, args }) {
+      const thing = await fetch(client, args[0]);
+      return { json: thing, human: describe(thing) };
+    },
+  };
+}
+
 export function str(values: Values, name: string): string | undefined {
   const value = values[name];
   return typeof value === "string" ? value : undefined;

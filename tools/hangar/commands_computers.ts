@@ -2,7 +2,7 @@
 import { ComputerPatch, type ComputerSummary } from "../../protocol/mod.ts";
 import type { Query } from "../../web/api_client.ts";
 import { UsageError } from "./cli_error.ts";
-import { type Command, str, type Values } from "./command.ts";
+import { type Command, showCommand, str, type Values } from "./command.ts";
 import { facts, table } from "./output.ts";
 import { parseInteger } from "./parse_values.ts";
 
@@ -90,18 +90,13 @@ export const COMPUTER_COMMANDS: Command[] = [
       };
     },
   },
-  {
-    noun: "computers",
-    verb: "show",
-    summary: "Show one computer",
-    args: "<computer-id>",
-    minArgs: 1,
-    maxArgs: 1,
-    async run({ client, args }) {
-      const computer = await client.getComputer(args[0]);
-      return { json: computer, human: computerFacts(computer) };
-    },
-  },
+  showCommand(
+    "computers",
+    "Show one computer",
+    "<computer-id>",
+    (client, id) => client.getComputer(id),
+    computerFacts,
+  ),
   {
     noun: "computers",
     verb: "patch",

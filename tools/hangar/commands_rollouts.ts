@@ -2,7 +2,7 @@
 import { CreateRolloutRequest, type Rollout } from "../../protocol/mod.ts";
 import { ApiError } from "../../web/api.ts";
 import { UsageError } from "./cli_error.ts";
-import { type Command, list, str } from "./command.ts";
+import { type Command, list, showCommand, str } from "./command.ts";
 import { facts, table } from "./output.ts";
 import { parseInteger, parseStage } from "./parse_values.ts";
 
@@ -56,18 +56,13 @@ export const ROLLOUT_COMMANDS: Command[] = [
       };
     },
   },
-  {
-    noun: "rollouts",
-    verb: "show",
-    summary: "Show one rollout and its counts",
-    args: "<rollout-id>",
-    minArgs: 1,
-    maxArgs: 1,
-    async run({ client, args }) {
-      const rollout = await client.getRollout(args[0]);
-      return { json: rollout, human: rolloutFacts(rollout) };
-    },
-  },
+  showCommand(
+    "rollouts",
+    "Show one rollout and its counts",
+    "<rollout-id>",
+    (client, id) => client.getRollout(id),
+    rolloutFacts,
+  ),
   {
     noun: "rollouts",
     verb: "start",
