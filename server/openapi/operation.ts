@@ -63,3 +63,8 @@ export interface OperationDoc {
   /** Errors beyond those every operation of its kind can answer (added by the builder). */
   errors?: ErrorDoc[];
 }
+
+/** A reply with a JSON body: what it is, its schema, and an example of it. */
+export function jsonReply(description: string, schema: z.ZodType, example: unknown): ReplyDoc {
+  return { description, schema, example };
+}

@@ -30,7 +30,7 @@ import {
   UploadVersionForm,
 } from "../../protocol/mod.ts";
 import * as ex from "./examples.ts";
-import type { HeaderDoc, OperationDoc } from "./operation.ts";
+import { type HeaderDoc, jsonReply, type OperationDoc } from "./operation.ts";
 
 const nextCursor: HeaderDoc = {
   name: NEXT_CURSOR_HEADER,
@@ -46,6 +46,25 @@ const agentVersionHeader: HeaderDoc = {
   example: "1.1.0",
 };
 
+const packageFileParam = {
+  filename: {
+    description: "The last part of a version's `download_url`",
+    example: "hangar-agent-1.2.0.zip",
+  },
+};
+
+/** A `GET` that upgrades to a WebSocket: 101, or 400 for a request that is no upgrade. */
+function webSocket(
+  doc: Pick<OperationDoc, "path" | "tag" | "summary" | "description" | "auth">,
+): OperationDoc {
+  return {
+    method: "get",
+    ...doc,
+    replies: { 101: { description: "Switching protocols" } },
+    errors: [[400, "bad_request", "Expected a WebSocket upgrade"]],
+  };
+}
+
 const computerParam = { id: { description: "The computer's id", example: ex.COMPUTER_ID } };
 
 export const CORE_OPERATIONS: OperationDoc[] = [
@@ -56,7 +75,7 @@ export const CORE_OPERATIONS: OperationDoc[] = [
     summary: "Health check",
     auth: "none",
     replies: {
-      200: { description: "The server is up", schema: HealthReply, example: { status: "ok" } },
+      200: jsonReply("The server is up", HealthReply, { status: "ok" }),
     },
   },
   {
@@ -66,11 +85,11 @@ export const CORE_OPERATIONS: OperationDoc[] = [
     summary: "This OpenAPI 3.1 document",
     auth: "none",
     replies: {
-      200: {
-        description: "The document, generated from the `protocol/` schemas",
-        schema: z.record(z.string(), z.unknown()),
-        example: { openapi: "3.1.0" },
-      },
+      200: jsonReply(
+        "The document, generated from the `protocol/` schemas",
+        z.record(z.string(), z.unknown()),
+        { openapi: "3.1.0" },
+      ),
     },
   },
   {
@@ -207,11 +226,7 @@ export const CORE_OPERATIONS: OperationDoc[] = [
     query: z.object({ current_version: SemverString.optional() }),
     queryExample: { current_version: "1.1.0" },
     replies: {
-      200: {
-        description: "The version to install",
-        schema: UpdateInfo,
-        example: ex.updateInfoExample,
-      },
+      200: jsonReply("The version to install", UpdateInfo, ex.updateInfoExample),
       204: { description: "Up to date, or nothing is offered to this computer" },
     },
   },
@@ -223,12 +238,7 @@ export const CORE_OPERATIONS: OperationDoc[] = [
     description:
       "Streams the zip with `ETag` and `Range` support (206), so an interrupted download resumes.",
     auth: "agent",
-    params: {
-      filename: {
-        description: "The last part of a version's `download_url`",
-        example: "hangar-agent-1.2.0.zip",
-      },
-    },
+    params: packageFileParam,
     headers: [
       {
         name: "Range",
@@ -296,17 +306,11 @@ export const CORE_OPERATIONS: OperationDoc[] = [
     tag: "Agents",
     summary: "A package's size and ETag, without the body",
     auth: "agent",
-    params: {
-      filename: {
-        description: "The last part of a version's `download_url`",
-        example: "hangar-agent-1.2.0.zip",
-      },
-    },
+    params: packageFileParam,
     replies: { 200: { description: "The headers a GET would send" } },
     errors: [[404, "not_found", "No such package"]],
   },
-  {
-    method: "get",
+  webSocket({
     path: "/api/agent/ws",
     tag: "Agents",
     summary: "The agent's WebSocket",
@@ -314,19 +318,14 @@ export const CORE_OPERATIONS: OperationDoc[] = [
       "Upgrades to a WebSocket. Messages are JSON `{event, payload}`; the server sends " +
       "`agent:new_version_available` `{new_stable_version}` (see docs/api.md).",
     auth: "agent",
-    replies: { 101: { description: "Switching protocols" } },
-    errors: [[400, "bad_request", "Expected a WebSocket upgrade"]],
-  },
-  {
-    method: "get",
+  }),
+  webSocket({
     path: "/api/admin/ws",
     tag: "Admin page",
     summary: "The admin page's live WebSocket",
     description: "Sends `admin:*` events when versions, computers, rollouts or errors change.",
     auth: "admin",
-    replies: { 101: { description: "Switching protocols" } },
-    errors: [[400, "bad_request", "Expected a WebSocket upgrade"]],
-  },
+  }),
   {
     method: "get",
     path: "/api/admin/enrollment-token",
@@ -334,11 +333,7 @@ export const CORE_OPERATIONS: OperationDoc[] = [
     summary: "The enrollment token agents enroll with",
     auth: "admin",
     replies: {
-      200: {
-        description: "The token",
-        schema: EnrollmentTokenReply,
-        example: { enrollment_token: "try-hangar-token" },
-      },
+      200: jsonReply("The token", EnrollmentTokenReply, { enrollment_token: "try-hangar-token" }),
     },
   },
   {
@@ -356,11 +351,7 @@ export const CORE_OPERATIONS: OperationDoc[] = [
       exampleSchema: UploadVersionForm.omit({ file: true }),
     },
     replies: {
-      201: {
-        description: "The new version",
-        schema: AgentVersionRecord,
-        example: ex.versionExample,
-      },
+      201: jsonReply("The new version", AgentVersionRecord, ex.versionExample),
     },
     errors: [
       [400, "bad_request", 'manifest.json says version "1.2.1", the upload says "1.2.0"'],
@@ -376,11 +367,7 @@ export const CORE_OPERATIONS: OperationDoc[] = [
     summary: "List versions, highest semver first",
     auth: "admin",
     replies: {
-      200: {
-        description: "The versions",
-        schema: AgentVersionRecord.array(),
-        example: [ex.versionExample],
-      },
+      200: jsonReply("The versions", AgentVersionRecord.array(), [ex.versionExample]),
     },
   },
   {
@@ -393,11 +380,7 @@ export const CORE_OPERATIONS: OperationDoc[] = [
     params: { versionId: { description: "The version's id", example: ex.VERSION_ID } },
     body: { schema: SetStabilityRequest, example: { is_stable: true } },
     replies: {
-      200: {
-        description: "The version",
-        schema: AgentVersionRecord,
-        example: { ...ex.versionExample, is_stable: true },
-      },
+      200: jsonReply("The version", AgentVersionRecord, { ...ex.versionExample, is_stable: true }),
     },
     errors: [[404, "not_found", `Version "${ex.VERSION_ID}" not found`]],
   },
@@ -409,7 +392,7 @@ export const CORE_OPERATIONS: OperationDoc[] = [
     auth: "admin",
     params: computerParam,
     replies: {
-      200: { description: "The computer", schema: ComputerSummary, example: ex.computerExample },
+      200: jsonReply("The computer", ComputerSummary, ex.computerExample),
     },
     errors: [[404, "not_found", `Computer "${ex.COMPUTER_ID}" not found`]],
   },
@@ -421,11 +404,7 @@ export const CORE_OPERATIONS: OperationDoc[] = [
     auth: "admin",
     params: computerParam,
     replies: {
-      200: {
-        description: "The errors",
-        schema: ComputerError.array(),
-        example: [ex.computerErrorExample],
-      },
+      200: jsonReply("The errors", ComputerError.array(), [ex.computerErrorExample]),
     },
     errors: [[404, "not_found", `Computer "${ex.COMPUTER_ID}" not found`]],
   },
@@ -442,11 +421,7 @@ export const CORE_OPERATIONS: OperationDoc[] = [
     },
     body: { schema: ResolveErrorRequest, example: { resolution_notes: "Re-uploaded the package" } },
     replies: {
-      200: {
-        description: "The resolved error",
-        schema: ComputerError,
-        example: ex.resolvedErrorExample,
-      },
+      200: jsonReply("The resolved error", ComputerError, ex.resolvedErrorExample),
     },
     errors: [
       [404, "not_found", `Error "${ex.ERROR_ID}" not found`],
@@ -465,11 +440,7 @@ export const CORE_OPERATIONS: OperationDoc[] = [
       example: { name: "ci-release", scopes: ["versions:write"], expires_in_days: 90 },
     },
     replies: {
-      201: {
-        description: "The new token",
-        schema: CreatedApiToken,
-        example: ex.createdTokenExample,
-      },
+      201: jsonReply("The new token", CreatedApiToken, ex.createdTokenExample),
     },
     errors: [[409, "conflict", 'A token named "ci-release" exists already']],
   },
@@ -480,11 +451,7 @@ export const CORE_OPERATIONS: OperationDoc[] = [
     summary: "List API tokens (never their secrets)",
     auth: "admin",
     replies: {
-      200: {
-        description: "The live tokens, newest first",
-        schema: ApiTokenRecord.array(),
-        example: [ex.tokenExample],
-      },
+      200: jsonReply("The live tokens, newest first", ApiTokenRecord.array(), [ex.tokenExample]),
     },
   },
   {

@@ -12,7 +12,7 @@ import {
   UpdateStatusReport,
 } from "../../protocol/mod.ts";
 import * as ex from "./examples.ts";
-import type { OperationDoc } from "./operation.ts";
+import { jsonReply, type OperationDoc } from "./operation.ts";
 
 const ROLLOUT_ID = "7a9e4c2b-1d3f-4e5a-8b6c-9d0e1f2a3b4c";
 const ATTEMPT_ID = "2f1c9c4e-6f7a-4b7e-9d55-0a3c5e1b2d10";
@@ -51,7 +51,7 @@ export const ROLLOUT_OPERATIONS: OperationDoc[] = [
     params: computerParam,
     body: { schema: ComputerPatch, example: { group: "canary", pinned_version: "1.4.2" } },
     replies: {
-      200: { description: "The computer", schema: ComputerSummary, example: ex.computerExample },
+      200: jsonReply("The computer", ComputerSummary, ex.computerExample),
     },
     errors: [[404, "not_found", `Computer "${ex.COMPUTER_ID}" not found`]],
   },
@@ -99,11 +99,9 @@ export const ROLLOUT_OPERATIONS: OperationDoc[] = [
     summary: "Replace the enrollment token; the old one stops enrolling at once",
     auth: "admin",
     replies: {
-      200: {
-        description: "The new token",
-        schema: z.object({ enrollment_token: z.string() }),
-        example: { enrollment_token: "k3Vx9mQ2-pL7rT0aZ4nB8cD1eF6gH5jW" },
-      },
+      200: jsonReply("The new token", z.object({ enrollment_token: z.string() }), {
+        enrollment_token: "k3Vx9mQ2-pL7rT0aZ4nB8cD1eF6gH5jW",
+      }),
     },
   },
   {
@@ -151,7 +149,7 @@ export const ROLLOUT_OPERATIONS: OperationDoc[] = [
     summary: "Rollouts, newest first, with live counts",
     auth: "admin",
     replies: {
-      200: { description: "The rollouts", schema: Rollout.array(), example: [rolloutExample] },
+      200: jsonReply("The rollouts", Rollout.array(), [rolloutExample]),
     },
   },
   {
