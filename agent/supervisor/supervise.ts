@@ -92,6 +92,16 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
     state.starts++;
     await save();
     log.info("Agent started", { pid: child.pid, version: manifest.version, start: state.starts });
+    // The updater writes its hold, then reads this state to stop an agent started before the hold.
+    // A hold written between the check above and the save missed that agent: stop it here.
+    if (await isHeld(installDir)) {
+      log.info("Held while starting the agent: stopping it", { pid: child.pid });
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // already gone
+      }
+    }
     const status = await child.status;
     child = null;
     state.agent_pid = 0;
