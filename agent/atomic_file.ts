@@ -4,7 +4,7 @@
  * A reader therefore sees the old file or the new one, never half of either.
  */
 import { basename, dirname, join } from "node:path";
-import { withRetry } from "../updater/fs_retry.ts";
+import { withRetry } from "../host/fs_retry.ts";
 
 export interface AtomicWriteOptions {
   /** POSIX permissions of the new file (e.g. 0o600 for secrets); ignored on Windows. */

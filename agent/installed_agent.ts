@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { launcherPath, readInstalledManifest } from "../package/mod.ts";
-import { parseSupervisorKind, SUPERVISOR_ENV } from "../updater/supervisor/supervisor.ts";
+import { parseSupervisorKind, SUPERVISOR_ENV } from "../host/supervisor.ts";
 
 /**
  * Starts the installed agent, detached (or leaves that to the supervisor), when the installed version differs

@@ -3,7 +3,7 @@
  * load the config, open the log, start the agent, and shut down gracefully on
  * SIGINT/SIGTERM. Returns an exit code when start-up fails, null once running.
  */
-import { recoverInterruptedUpdate } from "../updater/recover.ts";
+import { recoverInterruptedUpdate } from "../updater/mod.ts";
 import { VERSION } from "./version.ts";
 import { startInstalledAgentIfOther } from "./installed_agent.ts";
 import { Agent } from "./core/agent.ts";

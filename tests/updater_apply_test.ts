@@ -20,7 +20,7 @@ import {
   treeSnapshot,
   waitForHealthFile,
 } from "./fixtures/fake_agent_install.ts";
-import { isPidAlive } from "../updater/process.ts";
+import { isPidAlive } from "../host/process.ts";
 
 interface Install {
   install: string;

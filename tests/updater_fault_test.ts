@@ -26,7 +26,7 @@ import {
   waitForHealthFile,
 } from "./fixtures/fake_agent_install.ts";
 import { DIE_AT_STEP_ENV } from "../updater/fault.ts";
-import { isPidAlive } from "../updater/process.ts";
+import { isPidAlive } from "../host/process.ts";
 import { recoverInterruptedUpdate } from "../updater/recover.ts";
 
 const OLD = "1.0.0";

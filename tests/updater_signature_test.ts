@@ -17,7 +17,7 @@ import {
   spawnUpdater,
 } from "./fixtures/fake_agent_install.ts";
 import { makeSignedPackage, newSigningKey, type SigningKey } from "./helpers/signing.ts";
-import { isPidAlive } from "../updater/process.ts";
+import { isPidAlive } from "../host/process.ts";
 
 async function withSignedUpdate(
   signer: SigningKey,

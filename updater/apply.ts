@@ -13,7 +13,7 @@ import { enterStep, loggedRetries, type UpdateContext } from "./context.ts";
 import * as exit from "./exit_codes.ts";
 import { dieIfRequested } from "./fault.ts";
 import { backupOldFiles, listNewFiles, listOldFiles, swapInNewFiles } from "./file_sets.ts";
-import { removePath } from "./fs_retry.ts";
+import { removePath } from "../host/fs_retry.ts";
 import { recoverWithoutJournal } from "./corrupt_journal.ts";
 import {
   CorruptJournalError,
@@ -28,7 +28,7 @@ import { describeError, UpdateLog } from "./log.ts";
 import { type Manifest, readInstalledManifest, type TrustedKey } from "../package/mod.ts";
 import { PackageError, packageFailure, verifyAndExtract } from "./package.ts";
 import { installPaths } from "./paths.ts";
-import { waitForPidExit } from "./process.ts";
+import { waitForPidExit } from "../host/process.ts";
 import { claimJournal, recoverClaimedJournal } from "./recover.ts";
 import { writeResult } from "./result.ts";
 import { performRollback, restartAgent } from "./rollback.ts";

@@ -10,7 +10,7 @@ import { dropWorkDirs } from "./file_sets.ts";
 import { isRecordedProcessAlive, removeJournal, writeJournal } from "./journal.ts";
 import { adoptAgent, LaunchError, readHealth, waitForHealth, type WatchedAgent } from "./launch.ts";
 import { describeError } from "./log.ts";
-import { sleep } from "./process.ts";
+import { sleep } from "../host/process.ts";
 import { supervisorFor } from "./supervisor/supervisor.ts";
 import { performRollback } from "./rollback.ts";
 import {

@@ -1,6 +1,6 @@
 /** What every step of one update run shares, and how a step begins. */
 import { dieIfRequested } from "./fault.ts";
-import type { RetryOptions } from "./fs_retry.ts";
+import type { RetryOptions } from "../host/fs_retry.ts";
 import { type Journal, type StepId, writeJournal } from "./journal.ts";
 import type { UpdateLog } from "./log.ts";
 import type { InstallPaths } from "./paths.ts";

@@ -14,13 +14,12 @@
 import { createHash } from "node:crypto";
 import { type Manifest, MANIFEST_NAME, parseManifest, SIGNATURE_NAME } from "../package/mod.ts";
 import type { UpdateContext } from "./context.ts";
-import { dropWorkDirs, listOldFiles } from "./file_sets.ts";
-import { exists, moveFile } from "./fs_retry.ts";
+import { dropWorkDirs, listOldFiles, restoreFiles } from "./file_sets.ts";
+import { exists, moveFile } from "../host/fs_retry.ts";
 import { journalPath, newJournal } from "./journal.ts";
 import type { UpdateLog } from "./log.ts";
 import { installPaths, nativePath } from "./paths.ts";
 import { writeResult } from "./result.ts";
-import { restoreFiles } from "./rollback.ts";
 
 export type CorruptJournalOutcome = "rolled_forward" | "rolled_back" | "rollback_failed";
 

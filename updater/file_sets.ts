@@ -4,7 +4,7 @@
  * rename, and each function can be run again after a crash: the state on disk
  * (is the file in the backup? still in staging?) says what is left to do.
  */
-import { exists, moveFile, removePath, type RetryOptions } from "./fs_retry.ts";
+import { exists, moveFile, removePath, type RetryOptions } from "../host/fs_retry.ts";
 import {
   isExcludedPath,
   isSafeEntryPath,
@@ -13,6 +13,8 @@ import {
   SIGNATURE_NAME,
 } from "../package/mod.ts";
 import { type InstallPaths, nativePath } from "./paths.ts";
+import { loggedRetries, type UpdateContext } from "./context.ts";
+import { dieIfRequested } from "./fault.ts";
 
 /** The staged package's files, with `manifest.json` and its signature moved into place last. */
 export async function listNewFiles(manifest: Manifest, stagingDir: string): Promise<string[]> {
@@ -196,4 +198,20 @@ export async function dropWorkDirs(
       warn(`Could not remove ${dir} (the next update removes it): ${(err as Error).message}`);
     }
   }
+}
+
+/** Rollback steps 2 and 3; also what recovery runs for an interrupted update. */
+export async function restoreFiles(ctx: UpdateContext): Promise<void> {
+  const { log, paths, journal } = ctx;
+  const mid = () => dieIfRequested("rollback.mid");
+  await log.step(
+    "Rollback 2/6 remove new files",
+    `${journal.new_files.length} files from ${paths.install}`,
+    () => removeNewFiles(paths, journal.old_files, journal.new_files, mid, loggedRetries(ctx)),
+  );
+  await log.step(
+    "Rollback 3/6 restore backup",
+    `${paths.backup} -> ${paths.install}`,
+    () => restoreBackup(paths, journal.old_files, mid, loggedRetries(ctx)),
+  );
 }

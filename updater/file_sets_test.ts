@@ -9,7 +9,7 @@ import {
   restoreBackup,
   swapInNewFiles,
 } from "./file_sets.ts";
-import { moveFile } from "./fs_retry.ts";
+import { moveFile } from "../host/fs_retry.ts";
 import { installPaths, nativePath } from "./paths.ts";
 
 const OLD: Record<string, string> = {

@@ -4,9 +4,9 @@
  * updater or the agent can finish the job (see recover.ts).
  */
 import { join } from "node:path";
-import { writeAll, writeFileAtomic } from "./fs_retry.ts";
+import { writeAll, writeFileAtomic } from "../host/fs_retry.ts";
 import { JOURNAL_NAME, type UpdaterErrorType } from "../package/layout.ts";
-import { isPidAlive, sleep } from "./process.ts";
+import { isPidAlive, sleep } from "../host/process.ts";
 
 export const STEPS = ["1-wait", "2-verify", "3-backup", "4-swap", "5-launch", "6-cleanup"] as const;
 /** A step, the rollback, or "journal": recovery found the journal unreadable. */

@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import { dataDirOf, HEALTH_NAME, launcherPath, readInstalledManifest } from "../package/mod.ts";
 import { nativePath } from "./paths.ts";
-import { isPidAlive, sleep, spawnAgent, stopProcess } from "./process.ts";
+import { isPidAlive, sleep, spawnAgent, stopProcess } from "../host/process.ts";
 
 /** An agent process the updater watches. */
 export interface WatchedAgent {

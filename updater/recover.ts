@@ -7,7 +7,7 @@
  */
 import { VERSION } from "../agent/version.ts";
 import type { UpdateContext } from "./context.ts";
-import { allNewInPlace, dropWorkDirs } from "./file_sets.ts";
+import { allNewInPlace, dropWorkDirs, restoreFiles } from "./file_sets.ts";
 import { recoverWithoutJournal } from "./corrupt_journal.ts";
 import {
   CorruptJournalError,
@@ -22,9 +22,8 @@ import {
 } from "./journal.ts";
 import { UpdateLog } from "./log.ts";
 import { installPaths } from "./paths.ts";
-import { sleep } from "./process.ts";
+import { sleep } from "../host/process.ts";
 import { writeResult } from "./result.ts";
-import { restoreFiles } from "./rollback.ts";
 
 export type RecoveryOutcome = "none" | "rolled_forward" | "rolled_back";
 

@@ -4,7 +4,7 @@
  * (so admins see every failed update) and deletes it.
  */
 import { join } from "node:path";
-import { writeFileAtomic } from "./fs_retry.ts";
+import { writeFileAtomic } from "../host/fs_retry.ts";
 import type { Failure } from "./journal.ts";
 import { RESULT_NAME, type UpdateOutcome, type UpdateResult } from "../package/layout.ts";
 import { dataDirOf } from "../package/data_dir.ts";

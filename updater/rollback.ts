@@ -4,14 +4,13 @@
  * journal says "rollback" first, so a crash part-way is finished by recovery
  * in the same direction.
  */
-import { enterStep, loggedRetries, type UpdateContext } from "./context.ts";
+import { enterStep, type UpdateContext } from "./context.ts";
 import { EXIT_ROLLBACK_FAILED, EXIT_ROLLED_BACK } from "./exit_codes.ts";
-import { dieIfRequested } from "./fault.ts";
-import { dropWorkDirs, removeNewFiles, restoreBackup } from "./file_sets.ts";
+import { dropWorkDirs, restoreFiles } from "./file_sets.ts";
 import { type Failure, removeJournal } from "./journal.ts";
 import { readHealth, waitForHealth } from "./launch.ts";
 import { describeError } from "./log.ts";
-import { isPidAlive } from "./process.ts";
+import { isPidAlive } from "../host/process.ts";
 import { writeResult } from "./result.ts";
 import { supervisorFor } from "./supervisor/supervisor.ts";
 
@@ -54,22 +53,6 @@ export async function performRollback(
     }`,
   );
   return EXIT_ROLLED_BACK;
-}
-
-/** Rollback steps 2 and 3; also what recovery runs for an interrupted update. */
-export async function restoreFiles(ctx: UpdateContext): Promise<void> {
-  const { log, paths, journal } = ctx;
-  const mid = () => dieIfRequested("rollback.mid");
-  await log.step(
-    "Rollback 2/6 remove new files",
-    `${journal.new_files.length} files from ${paths.install}`,
-    () => removeNewFiles(paths, journal.old_files, journal.new_files, mid, loggedRetries(ctx)),
-  );
-  await log.step(
-    "Rollback 3/6 restore backup",
-    `${paths.backup} -> ${paths.install}`,
-    () => restoreBackup(paths, journal.old_files, mid, loggedRetries(ctx)),
-  );
 }
 
 /**

@@ -5,7 +5,7 @@
  * readable by Users under a custom folder) is replaced by full control for
  * SYSTEM and Administrators only, with `icacls`.
  */
-import { runCommand } from "../../updater/supervisor/supervisor.ts";
+import { runCommand } from "../../host/supervisor.ts";
 import { lockDownCommand, type WindowsCommand } from "./windows.ts";
 
 /** The mode every write of config.json uses. */

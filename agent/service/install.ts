@@ -27,7 +27,7 @@ import {
 import { ConfigManager } from "../config.ts";
 import { enroll } from "../enroll.ts";
 import { isProcessAlive } from "../lock.ts";
-import { readSuperviseState } from "../../updater/supervisor/supervise_control.ts";
+import { readSuperviseState } from "../../host/supervisor.ts";
 import { protectDataDir } from "./config_permissions.ts";
 import { UNIT_DIR, UNIT_NAME, unitFile } from "./systemd_unit.ts";
 import {

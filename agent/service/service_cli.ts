@@ -15,7 +15,7 @@ import {
   serviceStatus,
   uninstallService,
 } from "./install.ts";
-import { runCommand } from "../../updater/supervisor/supervisor.ts";
+import { runCommand } from "../../host/supervisor.ts";
 
 export const SERVICE_COMMANDS = new Set(["install", "uninstall", "status"]);
 

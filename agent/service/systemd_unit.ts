@@ -4,7 +4,7 @@
  * tells the agent and its updater that systemd starts the agent (see
  * updater/supervisor/systemd.ts).
  */
-import { DEFAULT_SYSTEMD_UNIT } from "../../updater/supervisor/supervisor.ts";
+import { DEFAULT_SYSTEMD_UNIT } from "../../host/supervisor.ts";
 
 export const UNIT_NAME = DEFAULT_SYSTEMD_UNIT;
 export const UNIT_DIR = "/etc/systemd/system";

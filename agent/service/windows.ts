@@ -6,7 +6,7 @@
  * program and argument list so tests can check them on any OS; they run
  * through the updater's `runCommand`.
  */
-import type { SupervisorCommand } from "../../updater/supervisor/supervisor.ts";
+import type { SupervisorCommand } from "../../host/supervisor.ts";
 
 /** A program and its arguments (the one command shape, shared with the updater's supervisors). */
 export type WindowsCommand = SupervisorCommand;

@@ -5,7 +5,7 @@
  * and any host without a service manager can use it. During an update the
  * updater holds it (config/supervisor_hold) so the old version is not
  * started mid-swap, then lets it start the new one; see
- * updater/supervisor/supervise_control.ts for the files they share.
+ * host/supervisor.ts for the files they share.
  */
 import { join } from "node:path";
 import { writeJsonAtomic } from "../atomic_file.ts";
@@ -15,8 +15,8 @@ import {
   isHeld,
   type SuperviseState,
   superviseStatePath,
-} from "../../updater/supervisor/supervise_control.ts";
-import { SUPERVISOR_ENV } from "../../updater/supervisor/supervisor.ts";
+  SUPERVISOR_ENV,
+} from "../../host/supervisor.ts";
 
 export interface SuperviseOptions {
   installDir: string;

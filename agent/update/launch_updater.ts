@@ -2,11 +2,7 @@
  * Step 5 of an update: start the extracted updater as a detached process that
  * outlives this agent, with the arguments of docs/update-protocol.md.
  */
-import {
-  parseSupervisorKind,
-  SUPERVISOR_ENV,
-  updaterCommand,
-} from "../../updater/supervisor/supervisor.ts";
+import { parseSupervisorKind, SUPERVISOR_ENV, updaterCommand } from "../../host/supervisor.ts";
 import { UpdateError } from "./update_error.ts";
 
 export interface UpdaterArgs {

@@ -14,6 +14,7 @@ export const BUILD_SOURCES = [
   "agent",
   "updater",
   "package",
+  "host",
   "protocol",
   "deno.json",
   "deno.lock",

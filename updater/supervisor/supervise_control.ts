@@ -1,62 +1,16 @@
 /**
- * The files through which the updater and `agent supervise` agree on who
- * runs, both under `config/` (which updates never move):
- *   config/supervisor.json   written by the supervisor: its PID and the PID
- *                            of the agent it runs now (0 while none runs)
- *   config/supervisor_hold   written by the updater: do not start the agent;
- *                            removed to have the supervisor start it again
+ * The updater's side of `agent supervise`: it holds the supervisor through
+ * config/supervisor_hold while the files change, then lifts the hold and
+ * waits for config/supervisor.json to show the agent it started (the files
+ * are host/supervisor.ts).
  */
 import { join } from "node:path";
 import { LaunchError, stopAgent, type WatchedAgent } from "../launch.ts";
 import { CONFIG_DIR, HEALTH_NAME } from "../../package/layout.ts";
 import { dataDirOf } from "../../package/data_dir.ts";
-import { isPidAlive, sleep, stopProcess } from "../process.ts";
+import { isPidAlive, sleep, stopProcess } from "../../host/process.ts";
+import { holdPath, readSuperviseState, superviseStatePath } from "../../host/supervisor.ts";
 import type { AgentSupervisor } from "./supervisor.ts";
-
-export interface SuperviseState {
-  supervisor_pid: number;
-  /** The agent running now, 0 when none. */
-  agent_pid: number;
-  /** Agents started since the supervisor started. */
-  starts: number;
-}
-
-export function superviseStatePath(installDir: string): string {
-  return join(dataDirOf(installDir), CONFIG_DIR, "supervisor.json");
-}
-
-export function holdPath(installDir: string): string {
-  return join(dataDirOf(installDir), CONFIG_DIR, "supervisor_hold");
-}
-
-export async function readSuperviseState(installDir: string): Promise<SuperviseState | null> {
-  try {
-    const state = JSON.parse(await Deno.readTextFile(superviseStatePath(installDir)));
-    return Number.isInteger(state?.supervisor_pid) && Number.isInteger(state?.agent_pid)
-      ? state
-      : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * True while a hold is in force: the file exists and the updater that wrote
- * it still runs. An updater that died leaves a journal that the next agent's
- * start finishes, so its hold must not keep the agent down.
- */
-export async function isHeld(
-  installDir: string,
-  isAlive: (pid: number) => boolean = isPidAlive,
-): Promise<boolean> {
-  try {
-    const hold = JSON.parse(await Deno.readTextFile(holdPath(installDir)));
-    return Number.isInteger(hold?.by_pid) && isAlive(hold.by_pid);
-  } catch (error) {
-    // A torn hold counts as one: the updater is writing it right now.
-    return !(error instanceof Deno.errors.NotFound);
-  }
-}
 
 /** How long `start` waits for the supervisor to start the agent (it polls every 200 ms). */
 const START_TIMEOUT_MS = 30_000;

@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { holdPath, isHeld } from "./supervise_control.ts";
 import {
   type CommandRunner,
+  holdPath,
+  isHeld,
   parseSupervisorKind,
   type SupervisorCommand,
-  supervisorFor,
   updaterCommand,
-} from "./supervisor.ts";
+} from "../../host/supervisor.ts";
+import { supervisorFor } from "./supervisor.ts";
 import { mainPidCommand, systemctl } from "./systemd.ts";
 
 const envOf = (vars: Record<string, string>) => (name: string) => vars[name];

@@ -9,8 +9,9 @@ import { join } from "node:path";
 import { LaunchError, type WatchedAgent } from "../launch.ts";
 import { HEALTH_NAME } from "../../package/layout.ts";
 import { dataDirOf } from "../../package/data_dir.ts";
-import { isPidAlive, sleep } from "../process.ts";
-import type { AgentSupervisor, CommandRunner, SupervisorCommand } from "./supervisor.ts";
+import { isPidAlive, sleep } from "../../host/process.ts";
+import type { CommandRunner, SupervisorCommand } from "../../host/supervisor.ts";
+import type { AgentSupervisor } from "./supervisor.ts";
 
 export function systemctl(action: "start" | "stop", unit: string): SupervisorCommand {
   return { program: "systemctl", args: [action, unit] };
