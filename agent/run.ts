@@ -1,16 +1,64 @@
 /**
  * `agent run`: finish an interrupted update, take the install dir's lock,
- * load the config, open the log, start the agent, and shut down gracefully on
- * SIGINT/SIGTERM. Returns an exit code when start-up fails, null once running.
+ * load the config, open the log, wire the agent's connections and start it,
+ * and shut down gracefully on SIGINT/SIGTERM. Returns an exit code when
+ * start-up fails, null once running.
  */
 import { recoverInterruptedUpdate } from "../updater/mod.ts";
 import { VERSION } from "./version.ts";
 import { startInstalledAgentIfOther } from "./installed_agent.ts";
-import { Agent } from "./core/agent.ts";
+import { Agent, type AgentOptions } from "./core/agent.ts";
 import { ConfigError, ConfigManager } from "./config.ts";
 import { LockHeldError, LockManager, type StaleLock } from "./lock.ts";
 import { Logger } from "./log.ts";
+import { HttpClient } from "./net/http_client.ts";
+import { WSClient } from "./net/ws_client.ts";
+import { Outbox } from "./outbox.ts";
 import { agentPaths } from "./paths.ts";
+import { UpdateStatusReporter } from "./update/update_status.ts";
+
+/** What `buildAgent` needs besides the connections it makes. */
+export type AgentBase = Omit<AgentOptions, "server" | "errorReports" | "updateStatus" | "notices">;
+
+/**
+ * Builds the agent's connections from its config and hands them to a new
+ * Agent: the HTTP client, the error buffer and the update-status outbox
+ * (each sending through the client), and the WebSocket unless turned off.
+ */
+export async function buildAgent(base: AgentBase): Promise<Agent> {
+  const { config, paths, log } = base;
+  const server = new HttpClient({
+    serverUrl: config.get("server_url"),
+    agentId: config.get("agent_id"),
+    agentToken: config.get("agent_token"),
+    log,
+  });
+  const retryMaxMs = config.get("retry_max_s") * 1000;
+  const errorReports = await Outbox.open({
+    path: paths.outbox,
+    log,
+    agentVersion: VERSION,
+    maxReports: config.get("outbox_max_reports"),
+    retryMaxMs,
+    send: (report, signal) => server.sendErrorReport(report, signal),
+  });
+  const updateStatus = await UpdateStatusReporter.open({
+    outboxPath: paths.updateStatusOutbox,
+    attemptPath: paths.updateStatusAttempt,
+    send: (report, signal) => server.sendUpdateStatus(report, signal),
+    log,
+    retryMaxMs,
+  });
+  const notices = config.get("ws_enabled")
+    ? new WSClient({
+      serverUrl: config.get("server_url"),
+      headers: server.agentHeaders(),
+      log,
+      reconnectMaxMs: config.get("ws_reconnect_max_s") * 1000,
+    })
+    : null;
+  return new Agent({ ...base, server, errorReports, updateStatus, notices });
+}
 
 export async function runAgent(installDir: string): Promise<number | null> {
   const paths = agentPaths(installDir);
@@ -52,7 +100,15 @@ export async function runAgent(installDir: string): Promise<number | null> {
     log.warn("Took over a stale lock", { pid: takenOver.pid, reason: takenOver.reason });
   }
 
-  const agent = new Agent({ paths, config, log, lock });
+  let agent: Agent;
+  try {
+    agent = await buildAgent({ paths, config, log, lock });
+  } catch (error) {
+    log.error("Agent failed to start", { error: String((error as Error).stack ?? error) });
+    log.close();
+    lock.release();
+    return 1;
+  }
   const stop = () => void agent.gracefulShutdown(0);
   Deno.addSignalListener("SIGINT", stop);
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);

@@ -1,12 +1,13 @@
 /**
  * Child process of agent_error_buffer_test.ts: buffers `count` error reports
- * through the agent's own HttpClient.reportError while the server is down,
- * then exits at once — no flush, no clean stop.
+ * in the agent's own error buffer (sending through its HttpClient) while the
+ * server is down, then exits at once — no flush, no clean stop.
  *   deno run -A tests/agent_buffer_fixture.ts <install-dir> <count>
  */
 import { ConfigManager } from "../agent/config.ts";
 import { Logger } from "../agent/log.ts";
 import { HttpClient } from "../agent/net/http_client.ts";
+import { Outbox } from "../agent/outbox.ts";
 import { agentPaths } from "../agent/paths.ts";
 import { VERSION } from "../agent/version.ts";
 
@@ -20,9 +21,16 @@ const http = new HttpClient({
   agentToken: config.get("agent_token"),
   log,
 });
-await http.openOutbox(paths.outbox, 1000, 1000);
+const outbox = await Outbox.open({
+  path: paths.outbox,
+  log,
+  agentVersion: VERSION,
+  maxReports: 1000,
+  retryMaxMs: 1000,
+  send: (report, signal) => http.sendErrorReport(report, signal),
+});
 for (let i = 0; i < Number(count); i++) {
-  await http.reportError({
+  await outbox.add({
     error_type: "BufferTest",
     message: `report ${i}`,
     timestamp: new Date().toISOString(),

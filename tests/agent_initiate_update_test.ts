@@ -7,12 +7,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { UpdateInfo } from "../protocol/mod.ts";
-import { Agent } from "../agent/core/agent.ts";
 import { AgentState } from "../agent/core/agent_state.ts";
 import { ConfigManager } from "../agent/config.ts";
 import { LockManager } from "../agent/lock.ts";
 import { Logger } from "../agent/log.ts";
 import { agentPaths } from "../agent/paths.ts";
+import { buildAgent } from "../agent/run.ts";
 import { makePackage } from "./helpers/make_package.ts";
 import {
   getComputerErrors,
@@ -38,7 +38,7 @@ async function startInProcessAgent(server: TestServer, dir: string) {
   lock.acquire();
   const exits: number[] = [];
   const log = new Logger({ dir: paths.logDir });
-  const agent = new Agent({ paths, config, log, lock, exit: (code) => exits.push(code) });
+  const agent = await buildAgent({ paths, config, log, lock, exit: (code) => exits.push(code) });
   await agent.start();
   return { agent, exits, agentId: credentials.agent_id };
 }

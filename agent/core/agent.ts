@@ -2,7 +2,9 @@
  * The agent: starts up (version reconcile, last update's result, error
  * buffer, WebSocket), checks for updates after authenticating and then
  * periodically, runs an update when told of a newer version, and shuts down
- * gracefully — for a signal or to hand over to the updater.
+ * gracefully — for a signal or to hand over to the updater. It builds none of
+ * its connections: `agent/run.ts` wires the HTTP client, the WebSocket and
+ * the outboxes and passes them in (tests pass fakes).
  */
 import { isNewerVersion } from "../../package/version.ts";
 import type { ErrorReport, NewVersionPayload, UpdateInfo } from "../../protocol/mod.ts";
@@ -12,24 +14,42 @@ import { backoffDelay, jitter } from "../backoff.ts";
 import type { ConfigManager } from "../config.ts";
 import type { LockManager } from "../lock.ts";
 import type { Logger } from "../log.ts";
-import { HttpClient } from "../net/http_client.ts";
-import { WSClient } from "../net/ws_client.ts";
+import type { NoticeListener } from "../net/ws_client.ts";
 import type { Outbox } from "../outbox.ts";
 import type { AgentPaths } from "../paths.ts";
 import { downloadSettings } from "../update/download_settings.ts";
 import { HeldVersions } from "../update/held_versions.ts";
 import { readLastUpdateResult } from "../update/last_update_result.ts";
-import { cleanUpFailedUpdate, runUpdateSteps } from "../update/run_update.ts";
+import { cleanUpFailedUpdate, runUpdateSteps, type UpdateServer } from "../update/run_update.ts";
 import { UpdateError } from "../update/update_error.ts";
-import { UpdateStatusReporter } from "../update/update_status.ts";
+import type { UpdateStatusReporter } from "../update/update_status.ts";
 import { AgentState, StateMachine } from "./agent_state.ts";
 import { HealthFile } from "./health_file.ts";
+
+/** What the agent asks the server (HttpClient). */
+export interface AgentServer extends UpdateServer {
+  /** The update offered over `currentVersion`, or null; throws when the server does not answer. */
+  checkForUpdate(currentVersion: string): Promise<UpdateInfo | null>;
+}
+
+/** Where pushed notices come from (WSClient), told once to start and once to close. */
+export interface NoticeChannel {
+  start(listener: NoticeListener): void;
+  close(): void;
+}
 
 export interface AgentOptions {
   paths: AgentPaths;
   config: ConfigManager;
   log: Logger;
   lock: LockManager;
+  server: AgentServer;
+  /** The error buffer (`error_reports.jsonl`); it sends through the server by itself. */
+  errorReports: Outbox<ErrorReport>;
+  /** The update-status reports of rollouts, through their own outbox. */
+  updateStatus: UpdateStatusReporter;
+  /** Null when the WebSocket is turned off (`ws_enabled`): only the periodic check runs. */
+  notices: NoticeChannel | null;
   /** Ends the process; tests pass their own. */
   exit?: (code: number) => void;
   /** The public keys packages must be signed with; default: those built in (agent/trusted_keys.ts). */
@@ -37,14 +57,13 @@ export interface AgentOptions {
 }
 
 export class Agent {
-  readonly #o: AgentOptions;
+  readonly #options: AgentOptions;
   readonly #log: Logger;
   readonly #machine: StateMachine;
-  readonly #http: HttpClient;
+  readonly #server: AgentServer;
   readonly #health: HealthFile;
-  #ws: WSClient | null = null;
-  #outbox: Outbox<ErrorReport> | null = null;
-  #updateStatus: UpdateStatusReporter | null = null;
+  readonly #errorReports: Outbox<ErrorReport>;
+  readonly #updateStatus: UpdateStatusReporter;
   #checkTimer: ReturnType<typeof setTimeout> | undefined;
   #failedChecks = 0;
   #checkRunning = false;
@@ -58,17 +77,13 @@ export class Agent {
   readonly #abort = new AbortController();
 
   constructor(options: AgentOptions) {
-    this.#o = options;
+    this.#options = options;
     this.#log = options.log;
+    this.#server = options.server;
+    this.#errorReports = options.errorReports;
+    this.#updateStatus = options.updateStatus;
     this.#machine = new StateMachine((from, to) => this.#log.info(`State ${from} -> ${to}`));
     this.#health = new HealthFile(options.paths.health, VERSION, options.log);
-    const config = options.config.config;
-    this.#http = new HttpClient({
-      serverUrl: config.server_url,
-      agentId: config.agent_id,
-      agentToken: config.agent_token,
-      log: options.log,
-    });
   }
 
   get state(): AgentState {
@@ -81,44 +96,25 @@ export class Agent {
   }
 
   async start(): Promise<void> {
-    const { config, paths } = this.#o;
+    const { paths } = this.#options;
     this.#log.info("Agent starting", {
       version: VERSION,
       pid: Deno.pid,
       install_dir: paths.installDir,
-      trusted_keys: (this.#o.trustedKeys ?? TRUSTED_KEYS).length,
+      trusted_keys: (this.#options.trustedKeys ?? TRUSTED_KEYS).length,
     });
     await this.reconcileVersion();
-    this.#outbox = await this.#http.openOutbox(
-      paths.outbox,
-      config.get("outbox_max_reports"),
-      config.get("retry_max_s") * 1000,
-    );
-    this.#updateStatus = await UpdateStatusReporter.open({
-      outboxPath: paths.updateStatusOutbox,
-      attemptPath: paths.updateStatusAttempt,
-      send: (report, signal) => this.#http.sendUpdateStatus(report, signal),
-      log: this.#log,
-      retryMaxMs: config.get("retry_max_s") * 1000,
-    });
     this.#held = await HeldVersions.load(paths.failedUpdate);
     await this.#held.forgetUpTo(VERSION);
     await this.#reportLastUpdateResult();
-    if (config.get("ws_enabled")) {
-      this.#ws = new WSClient({
-        serverUrl: config.get("server_url"),
-        headers: this.#http.agentHeaders(),
-        log: this.#log,
-        reconnectMaxMs: config.get("ws_reconnect_max_s") * 1000,
-        onNewVersion: (payload) => void this.handleNewVersionEvent(payload),
-        // A notice may have been missed while disconnected: ask once more.
-        onConnected: (reconnect) => {
-          void this.#health.markServerReached();
-          if (reconnect && !this.#checkRunning) this.#scheduleCheck(0);
-        },
-      });
-      this.#ws.start();
-    }
+    this.#options.notices?.start({
+      onNewVersion: (payload) => void this.handleNewVersionEvent(payload),
+      // A notice may have been missed while disconnected: ask once more.
+      onConnected: (reconnect) => {
+        void this.#health.markServerReached();
+        if (reconnect && !this.#checkRunning) this.#scheduleCheck(0);
+      },
+    });
     this.setState(AgentState.IDLE);
     await this.#health.writeStarted();
     this.#scheduleCheck(0);
@@ -126,25 +122,25 @@ export class Agent {
 
   /** The plan's section II.5: the running code's VERSION is the configured version. */
   async reconcileVersion(): Promise<void> {
-    const configured = this.#o.config.get("current_version");
+    const configured = this.#options.config.get("current_version");
     if (configured === VERSION) return;
     this.#log.info(`Updating configured version from ${configured ?? "(none)"} to ${VERSION}`);
-    await this.#o.config.set("current_version", VERSION);
+    await this.#options.config.set("current_version", VERSION);
   }
 
   /** Asks the server for an update and starts it; returns false when the server did not answer. */
   async checkForUpdatesOnServer(): Promise<boolean> {
     let info: UpdateInfo | null;
     try {
-      info = await this.#http.checkForUpdate(VERSION);
+      info = await this.#server.checkForUpdate(VERSION);
     } catch (error) {
       this.#log.warn("Update check failed", { error: (error as Error).message });
       return false;
     }
-    this.#outbox?.flushNow();
-    this.#updateStatus?.flushNow();
+    this.#errorReports.flushNow();
+    this.#updateStatus.flushNow();
     await this.#health.markServerReached();
-    await this.#updateStatus?.settle(VERSION); // healthy on the version an update brought
+    await this.#updateStatus.settle(VERSION); // healthy on the version an update brought
     if (!info) {
       this.#log.info("No update available", { version: VERSION });
       return true;
@@ -196,22 +192,22 @@ export class Agent {
       return;
     }
     this.setState(AgentState.UPDATING_STARTING);
-    await this.#updateStatus?.begin(VERSION, info.version);
+    await this.#updateStatus.begin(VERSION, info.version);
     try {
       await runUpdateSteps({
         info,
-        paths: this.#o.paths,
-        http: this.#http,
+        paths: this.#options.paths,
+        server: this.#server,
         log: this.#log,
         setState: (state) => {
           this.setState(state);
-          void this.#updateStatus?.onAgentState(state);
+          void this.#updateStatus.onAgentState(state);
         },
-        reportProgress: (fraction) => void this.#updateStatus?.progress(fraction),
+        reportProgress: (fraction) => void this.#updateStatus.progress(fraction),
         signal: this.#abort.signal,
         runningVersion: VERSION,
-        trustedKeys: this.#o.trustedKeys ?? TRUSTED_KEYS,
-        download: downloadSettings(this.#o.config, info),
+        trustedKeys: this.#options.trustedKeys ?? TRUSTED_KEYS,
+        download: downloadSettings(this.#options.config, info),
       });
     } catch (error) {
       if (this.#stopping) return; // a shutdown interrupted the update; nothing to report
@@ -225,9 +221,9 @@ export class Agent {
         message: failure.message,
         ...failure.details,
       });
-      await cleanUpFailedUpdate(this.#o.paths, info.version);
+      await cleanUpFailedUpdate(this.#options.paths, info.version);
       await this.#holdBack(info.version, failure.type);
-      await this.#updateStatus?.failed(failure.type, failure.message);
+      await this.#updateStatus.failed(failure.type, failure.message);
       await this.reportErrorToBackend(
         failure.type,
         failure.message,
@@ -261,7 +257,7 @@ export class Agent {
       report_id: reportId,
     };
     try {
-      await this.#http.reportError(report);
+      await this.#errorReports.add(report);
       return true;
     } catch (error) {
       this.#log.error("Could not buffer an error report", { error_type: errorType, error });
@@ -275,17 +271,17 @@ export class Agent {
       this.setState(AgentState.SHUTTING_DOWN);
       this.#abort.abort();
       clearTimeout(this.#checkTimer);
-      this.#ws?.close();
-      await this.#outbox?.stop();
-      await this.#updateStatus?.stop();
+      this.#options.notices?.close();
+      await this.#errorReports.stop();
+      await this.#updateStatus.stop();
       this.#log.info("Agent stopped", {
         exit_code: code,
-        pending_reports: this.#outbox?.pending.length,
+        pending_reports: this.#errorReports.pending.length,
       });
       this.setState(AgentState.STOPPED);
       this.#log.close();
-      this.#o.lock.release();
-      (this.#o.exit ?? Deno.exit)(code);
+      this.#options.lock.release();
+      (this.#options.exit ?? Deno.exit)(code);
     })();
     return this.#stopping;
   }
@@ -300,7 +296,7 @@ export class Agent {
       const answered = this.state === AgentState.IDLE ? await this.checkForUpdatesOnServer() : true;
       this.#checkRunning = false;
       this.#failedChecks = answered ? 0 : this.#failedChecks + 1;
-      const config = this.#o.config;
+      const config = this.#options.config;
       let next = answered
         ? jitter(config.get("check_interval_s") * 1000)
         : backoffDelay(this.#failedChecks - 1, 1000, config.get("retry_max_s") * 1000);
@@ -318,13 +314,13 @@ export class Agent {
 
   /** The updater's `update_result.json`: its version held back, reported through the buffer, removed. */
   async #reportLastUpdateResult(): Promise<void> {
-    const last = await readLastUpdateResult(this.#o.paths);
+    const last = await readLastUpdateResult(this.#options.paths);
     if (!last) return;
     this.#log.warn("Last update did not succeed; reporting it", last.details);
     if (last.toVersion && last.toVersion !== VERSION) {
       await this.#holdBack(last.toVersion, last.errorType);
     }
-    await this.#updateStatus?.settle(VERSION, {
+    await this.#updateStatus.settle(VERSION, {
       error_type: last.errorType,
       message: last.message,
     });
@@ -343,7 +339,7 @@ export class Agent {
 
   /** Holds `version` back after a failed attempt (held_versions.ts). */
   async #holdBack(version: string, errorType: string): Promise<void> {
-    const config = this.#o.config;
+    const config = this.#options.config;
     const held = await this.#held?.recordFailure(version, errorType, {
       firstHoldMs: config.get("failed_version_retry_s") * 1000,
       maxHoldMs: config.get("failed_version_retry_max_s") * 1000,

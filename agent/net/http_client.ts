@@ -1,8 +1,9 @@
 /**
  * The agent's HTTP side of the contract (DESIGN.md, "Agent"): update checks,
- * package downloads that resume, and error reports through the buffer.
- * Every request carries the agent headers; replies are validated with the
- * protocol's schemas, and every failure is an HttpClientError.
+ * package downloads that resume, and one delivery attempt of a buffered
+ * report (the outboxes call it; this client holds no buffer). Every request
+ * carries the agent headers; replies are validated with the protocol's
+ * schemas, and every failure is an HttpClientError.
  */
 import {
   AGENT_ID_HEADER,
@@ -17,7 +18,7 @@ import {
 } from "../../protocol/mod.ts";
 import { VERSION } from "../version.ts";
 import type { Logger } from "../log.ts";
-import { Outbox, type SendResult } from "../outbox.ts";
+import type { SendResult } from "../outbox.ts";
 import { type DownloadOptions, type DownloadResult, downloadToFile } from "./download.ts";
 import { retryAfterMs } from "../backoff.ts";
 import { HttpClientError, statusError } from "./http_error.ts";
@@ -40,29 +41,28 @@ export interface HttpClientOptions {
 }
 
 export class HttpClient {
-  readonly #o: Required<HttpClientOptions>;
-  #outbox: Outbox<ErrorReport> | null = null;
+  readonly #options: Required<HttpClientOptions>;
 
   constructor(options: HttpClientOptions) {
-    this.#o = { timeoutMs: 30_000, ...options };
+    this.#options = { timeoutMs: 30_000, ...options };
   }
 
   get serverUrl(): string {
-    return this.#o.serverUrl;
+    return this.#options.serverUrl;
   }
 
   /** The headers that identify this agent on every request. */
   agentHeaders(): Record<string, string> {
     return {
-      [AGENT_ID_HEADER]: this.#o.agentId,
-      [AGENT_TOKEN_HEADER]: this.#o.agentToken,
+      [AGENT_ID_HEADER]: this.#options.agentId,
+      [AGENT_TOKEN_HEADER]: this.#options.agentToken,
       [AGENT_VERSION_HEADER]: VERSION,
     };
   }
 
   /** The update the server offers over `currentVersion`, or null (204). */
   async checkForUpdate(currentVersion: string): Promise<UpdateInfo | null> {
-    const url = resolveServerUrl(this.#o.serverUrl, "/api/agent/check_update");
+    const url = resolveServerUrl(this.#options.serverUrl, "/api/agent/check_update");
     url.searchParams.set("current_version", currentVersion);
     const res = await this.#fetch(url, { headers: this.agentHeaders() }, "check_update");
     if (res.status === 204) {
@@ -89,11 +89,11 @@ export class HttpClient {
     savePath: string,
     options: DownloadOptions = {},
   ): Promise<DownloadResult> {
-    const target = resolveServerUrl(this.#o.serverUrl, url);
+    const target = resolveServerUrl(this.#options.serverUrl, url);
     // The token goes only to the server itself, never to another host a URL may name.
-    const sameOrigin = target.origin === new URL(this.#o.serverUrl).origin;
+    const sameOrigin = target.origin === new URL(this.#options.serverUrl).origin;
     const headers = sameOrigin ? this.agentHeaders() : { [AGENT_VERSION_HEADER]: VERSION };
-    return downloadToFile(target, savePath, headers, this.#o.log, options);
+    return downloadToFile(target, savePath, headers, this.#options.log, options);
   }
 
   /** One delivery attempt of a buffered report (the outbox's sender). */
@@ -107,7 +107,7 @@ export class HttpClient {
   }
 
   async #postReport(path: string, body: unknown, signal?: AbortSignal): Promise<SendResult> {
-    const url = resolveServerUrl(this.#o.serverUrl, path);
+    const url = resolveServerUrl(this.#options.serverUrl, path);
     let res: Response;
     try {
       res = await this.#fetch(url, {
@@ -138,31 +138,8 @@ export class HttpClient {
     return { rejected: res.status, message: (await statusError(res, path)).message };
   }
 
-  /** Opens the error buffer that `reportError` writes to. */
-  async openOutbox(
-    path: string,
-    maxReports: number,
-    retryMaxMs: number,
-  ): Promise<Outbox<ErrorReport>> {
-    this.#outbox = await Outbox.open({
-      path,
-      log: this.#o.log,
-      agentVersion: VERSION,
-      maxReports,
-      retryMaxMs,
-      send: (report, signal) => this.sendErrorReport(report, signal),
-    });
-    return this.#outbox;
-  }
-
-  /** Buffers a report durably and delivers it as soon as the server answers. */
-  async reportError(payload: ErrorReport): Promise<void> {
-    if (!this.#outbox) throw new Error("reportError called before openOutbox");
-    await this.#outbox.add(payload);
-  }
-
   async #fetch(url: URL, init: RequestInit, what: string): Promise<Response> {
-    const timeout = AbortSignal.timeout(this.#o.timeoutMs);
+    const timeout = AbortSignal.timeout(this.#options.timeoutMs);
     const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
     try {
       return await fetch(url, { ...init, signal });

@@ -1,8 +1,9 @@
 /**
  * The agent's WebSocket to `/api/agent/ws`: pushed update notices arrive here.
  * It reconnects by itself after any close with capped exponential backoff and
- * jitter, answers the server's app-level pings, and hands
- * `agent:new_version_available` to the agent.
+ * jitter, and hands `agent:new_version_available` to the agent. The server
+ * sends nothing else; keep-alive is the WebSocket protocol's own ping, which
+ * Deno answers by itself.
  */
 import { NEW_VERSION_AVAILABLE, NewVersionPayload, type WsMessage } from "../../protocol/mod.ts";
 import type { Logger } from "../log.ts";
@@ -22,15 +23,20 @@ export interface WSClientOptions {
   serverUrl: string;
   headers: Record<string, string>;
   log: Logger;
-  onNewVersion: (payload: NewVersionPayload) => void;
-  /** Called on every successful connection; `reconnect` is false for the first one. */
-  onConnected?: (reconnect: boolean) => void;
   reconnectBaseMs?: number;
   reconnectMaxMs?: number;
 }
 
+/** What the agent is told over the socket. */
+export interface NoticeListener {
+  onNewVersion: (payload: NewVersionPayload) => void;
+  /** Called on every successful connection; `reconnect` is false for the first one. */
+  onConnected?: (reconnect: boolean) => void;
+}
+
 export class WSClient {
-  readonly #o: WSClientOptions & { reconnectBaseMs: number; reconnectMaxMs: number };
+  readonly #options: Required<WSClientOptions>;
+  #listener: NoticeListener | null = null;
   #socket: WebSocket | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #attempt = 0;
@@ -38,14 +44,16 @@ export class WSClient {
   #closed = false;
 
   constructor(options: WSClientOptions) {
-    this.#o = { reconnectBaseMs: 1000, reconnectMaxMs: 60_000, ...options };
+    this.#options = { reconnectBaseMs: 1000, reconnectMaxMs: 60_000, ...options };
   }
 
   get connected(): boolean {
     return this.#socket?.readyState === WebSocket.OPEN;
   }
 
-  start(): void {
+  /** Connects, and keeps reconnecting until `close`, telling `listener` what arrives. */
+  start(listener: NoticeListener): void {
+    this.#listener = listener;
     this.#closed = false;
     this.#connect();
   }
@@ -59,14 +67,14 @@ export class WSClient {
   }
 
   #connect(): void {
-    const url = resolveServerUrl(this.#o.serverUrl, "/api/agent/ws");
+    const url = resolveServerUrl(this.#options.serverUrl, "/api/agent/ws");
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     let socket: WebSocket;
     try {
       // The agent authenticates the handshake with the same headers as its HTTP requests.
-      socket = new DenoWebSocket(url, { headers: this.#o.headers });
+      socket = new DenoWebSocket(url, { headers: this.#options.headers });
     } catch (error) {
-      this.#o.log.warn("WebSocket could not be created", { url: url.href, error });
+      this.#options.log.warn("WebSocket could not be created", { url: url.href, error });
       this.#scheduleReconnect();
       return;
     }
@@ -75,51 +83,54 @@ export class WSClient {
       const reconnect = this.#everConnected;
       this.#everConnected = true;
       this.#attempt = 0;
-      this.#o.log.info("WebSocket connected", { url: url.href, reconnect });
-      this.#o.onConnected?.(reconnect);
+      this.#options.log.info("WebSocket connected", { url: url.href, reconnect });
+      this.#listener?.onConnected?.(reconnect);
     };
-    socket.onmessage = (event) => this.#onMessage(socket, event.data);
+    socket.onmessage = (event) => this.#onMessage(event.data);
     socket.onclose = (event) => {
       if (this.#socket !== socket) return;
       this.#socket = null;
       if (this.#closed) return;
-      this.#o.log.warn("WebSocket closed", { code: event.code, reason: event.reason });
+      this.#options.log.warn("WebSocket closed", { code: event.code, reason: event.reason });
       this.#scheduleReconnect();
     };
     // A failed handshake fires error then close; the close handler reconnects.
     socket.onerror = () => {};
   }
 
-  #onMessage(socket: WebSocket, data: unknown): void {
+  #onMessage(data: unknown): void {
     let message: WsMessage;
     try {
       message = JSON.parse(String(data));
     } catch {
-      this.#o.log.warn("WebSocket message is not JSON; ignored", {
+      this.#options.log.warn("WebSocket message is not JSON; ignored", {
         data: String(data).slice(0, 200),
       });
       return;
     }
-    if (message?.event === "ping") {
-      socket.send(JSON.stringify({ event: "pong" }));
-      return;
-    }
     if (message?.event !== NEW_VERSION_AVAILABLE) {
-      this.#o.log.debug("WebSocket event ignored", { event: message?.event });
+      this.#options.log.debug("WebSocket event ignored", { event: message?.event });
       return;
     }
     const payload = NewVersionPayload.safeParse(message.payload);
     if (!payload.success) {
-      this.#o.log.warn("Invalid new-version notice; ignored", { payload: message.payload });
+      this.#options.log.warn("Invalid new-version notice; ignored", { payload: message.payload });
       return;
     }
-    this.#o.onNewVersion(payload.data);
+    this.#listener?.onNewVersion(payload.data);
   }
 
   #scheduleReconnect(): void {
     if (this.#closed) return;
-    const delay = backoffDelay(this.#attempt++, this.#o.reconnectBaseMs, this.#o.reconnectMaxMs);
-    this.#o.log.info("WebSocket reconnecting", { retry_in_ms: delay, attempt: this.#attempt });
+    const delay = backoffDelay(
+      this.#attempt++,
+      this.#options.reconnectBaseMs,
+      this.#options.reconnectMaxMs,
+    );
+    this.#options.log.info("WebSocket reconnecting", {
+      retry_in_ms: delay,
+      attempt: this.#attempt,
+    });
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       if (!this.#closed) this.#connect();

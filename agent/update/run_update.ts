@@ -9,8 +9,7 @@ import { join } from "node:path";
 import type { UpdateInfo } from "../../protocol/mod.ts";
 import { parseTrustedKeys } from "../../package/signature.ts";
 import { AgentState } from "../core/agent_state.ts";
-import type { HttpClient } from "../net/http_client.ts";
-import { DownloadGaveUpError, type DownloadOptions } from "../net/download.ts";
+import { DownloadGaveUpError, type DownloadOptions, type DownloadResult } from "../net/download.ts";
 import type { Logger } from "../log.ts";
 import type { AgentPaths } from "../paths.ts";
 import { spaceNeeded } from "../../package/mod.ts";
@@ -20,10 +19,16 @@ import { launchUpdater } from "./launch_updater.ts";
 import { UpdateError } from "./update_error.ts";
 import { sha256File } from "./verify.ts";
 
+/** Where the package comes from (HttpClient). */
+export interface UpdateServer {
+  /** Downloads `url` to `savePath` through a `.part` file that a later call resumes. */
+  downloadFile(url: string, savePath: string, options?: DownloadOptions): Promise<DownloadResult>;
+}
+
 export interface UpdateContext {
   info: UpdateInfo;
   paths: AgentPaths;
-  http: HttpClient;
+  server: UpdateServer;
   log: Logger;
   setState: (state: AgentState) => void;
   /** Download progress, 0..1 (the update-status reports; they pace themselves). */
@@ -47,7 +52,7 @@ export function updaterDir(paths: AgentPaths): string {
 
 /** Runs steps 1–5; when it returns, the updater is running and the agent must shut down. */
 export async function runUpdateSteps(ctx: UpdateContext): Promise<void> {
-  const { info, paths, http, log } = ctx;
+  const { info, paths, server, log } = ctx;
   const pkg = packagePath(paths, info.version);
   const step = (n: number, name: string, fields: Record<string, unknown> = {}) =>
     log.info(`Update step ${n}/5: ${name}`, { version: info.version, ...fields });
@@ -65,7 +70,7 @@ export async function runUpdateSteps(ctx: UpdateContext): Promise<void> {
     ...(ctx.download?.bytesPerSecond ? { bytes_per_second: ctx.download.bytesPerSecond } : {}),
   });
   try {
-    const result = await http.downloadFile(info.download_url, pkg, {
+    const result = await server.downloadFile(info.download_url, pkg, {
       ...ctx.download,
       expectedSize: info.file_size,
       identity: info.checksum_sha256,

@@ -41,6 +41,8 @@ export interface UpdateStatusOptions {
 
 export class UpdateStatusReporter {
   #attempt: Attempt | null = null;
+  /** The attempt a previous agent handed over (read at open): the only one `settle` settles. */
+  #handedOver: Attempt | null = null;
   #lastProgressAt = -Infinity;
 
   private constructor(
@@ -61,7 +63,7 @@ export class UpdateStatusReporter {
     const text = await readTextIfExists(options.attemptPath);
     if (text !== null) {
       try {
-        reporter.#attempt = JSON.parse(text);
+        reporter.#attempt = reporter.#handedOver = JSON.parse(text);
       } catch {
         options.log.warn("Unreadable update attempt file; forgetting it", {
           path: options.attemptPath,
@@ -111,11 +113,13 @@ export class UpdateStatusReporter {
   /**
    * Settles the attempt a previous agent handed over, once this agent is
    * healthy (`result`: the updater's `update_result.json`, if any). Running
-   * the attempt's target version: succeeded; anything else: failed.
+   * the attempt's target version: succeeded; anything else: failed. An
+   * attempt this agent began is left alone: a check that ends while a
+   * notice's update runs must not settle that update as failed.
    */
   async settle(runningVersion: string, result: UpdaterResult | null = null): Promise<void> {
     const attempt = this.#attempt;
-    if (!attempt) return;
+    if (!attempt || attempt !== this.#handedOver) return;
     if (runningVersion === attempt.to_version && result === null) {
       await this.#send("succeeded", { progress: 1 });
     } else {
@@ -150,7 +154,7 @@ export class UpdateStatusReporter {
   }
 
   async #forget(): Promise<void> {
-    this.#attempt = null;
+    this.#attempt = this.#handedOver = null;
     await Deno.remove(this.o.attemptPath).catch(() => {});
   }
 }

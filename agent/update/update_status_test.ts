@@ -113,3 +113,17 @@ Deno.test("UpdateStatusReporter.failed reports once and forgets the attempt", as
   assert.deepEqual(s.received.map((r) => r.state), ["downloading", "failed"]);
   await assert.rejects(Deno.stat(join(s.dir, "config", "update_attempt.json")));
 });
+
+Deno.test("UpdateStatusReporter: an attempt this agent began is not settled by a check meanwhile", async () => {
+  await using s = await setup();
+  const reporter = await s.open();
+  await reporter.begin("1.0.0", "1.1.0");
+  await reporter.settle("1.0.0"); // a check that ended while the update runs
+  await reporter.failed("UpdateDownloadFailed", "connection refused");
+  await s.settled(reporter);
+  await reporter.stop();
+  assert.deepEqual(
+    s.received.map((r) => [r.state, r.error_type]),
+    [["downloading", undefined], ["failed", "UpdateDownloadFailed"]],
+  );
+});
