@@ -29,10 +29,12 @@ export type Transport = (path: string, init: RequestInit) => Promise<Response>;
 
 export type Query = Record<string, string | number | boolean | undefined | null>;
 
-/** A list reply and its paging headers (`X-Total-Count`, `X-Next-Cursor`). */
+/** A list reply and its paging headers (`X-Total-Count`, `X-Total-Count-Estimated`, `X-Next-Cursor`). */
 export interface Page<T> {
   items: T[];
   total: number | null;
+  /** `total` is an estimate (the computer list above 10,000 matches). */
+  total_estimated: boolean;
   next_cursor: string | null;
 }
 
@@ -81,6 +83,7 @@ export class HangarClient {
     return {
       items: data,
       total: total === null ? null : Number(total),
+      total_estimated: headers.get("x-total-count-estimated") === "true",
       next_cursor: headers.get("x-next-cursor"),
     };
   }

@@ -2,7 +2,8 @@
  * The fleet console's computer list: filters, a sort with a keyset cursor, and
  * the matching count; and the per-version counts of the fleet summary. Every
  * sort key ends in `id`, so a page boundary never drops or repeats a computer,
- * and matches an index of migration 0014.
+ * and matches an index of migrations 0014 and 0017 (the semver sort reads the
+ * stored `agent_version_key`, never `hangar_semver_key` row by row).
  */
 import type { ComputerSort } from "../../protocol/mod.ts";
 import { COLUMNS as COMPUTER_COLUMNS, type ComputerRow, toComputer } from "./computers.ts";
@@ -56,7 +57,7 @@ const SORT_KEYS: Record<ComputerSort, { expr: string; type: string; text?: strin
       ELSE to_char(last_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END`,
   }],
   agent_version: [
-    { expr: "hangar_semver_key(agent_version)", type: "numeric[]" },
+    { expr: "agent_version_key", type: "numeric[]" },
     { expr: "agent_version", type: "text" },
   ],
 };
@@ -86,13 +87,13 @@ class Where {
 }
 
 /**
- * Semver "below" (`op` "<") or "at or above" (">="): by the numeric key, then
- * prereleases of one version by their text. A row comparison, so it is one range
- * of the semver sort index (an index-only scan), never the function row by row.
+ * Semver "below" (`op` "<") or "at or above" (">="): by the stored numeric key,
+ * then prereleases of one version by their text. A row comparison, so it is one
+ * range of the semver sort index (an index-only scan); the function runs once,
+ * on the value given.
  */
 function versionCompareSql(op: "<" | ">=", value: string): string {
-  return `(hangar_semver_key(agent_version), agent_version) ${op}
-    (hangar_semver_key(${value}), ${value}::text)`;
+  return `(agent_version_key, agent_version) ${op} (hangar_semver_key(${value}), ${value}::text)`;
 }
 
 function filterWhere(filter: ComputerListFilter): Where {
@@ -107,8 +108,7 @@ function filterWhere(filter: ComputerListFilter): Where {
     w.add(filter.online.want ? match : `NOT ${match}`);
   }
   if (filter.version) {
-    const v = w.param(filter.version);
-    w.add(`hangar_semver_key(agent_version) = hangar_semver_key(${v}) AND agent_version = ${v}`);
+    w.add(`agent_version = ${w.param(filter.version)}`);
   }
   if (filter.outdated) {
     const than = filter.outdated.than;
@@ -125,13 +125,60 @@ function filterWhere(filter: ComputerListFilter): Where {
   return w;
 }
 
-export async function countComputers(db: Queryable, filter: ComputerListFilter): Promise<number> {
+/** Up to this many matching computers are counted exactly. */
+export const EXACT_COUNT_UP_TO = 10_000;
+/** How many of the table's pages an estimate reads (about 4,000-5,000 computers). */
+const SAMPLE_PAGES = 100;
+
+export interface ComputerCount {
+  total: number;
+  /** True: more than EXACT_COUNT_UP_TO match and `total` is estimated from a sample. */
+  estimated: boolean;
+}
+
+/** Rounds an estimate to two significant figures (48,213 -> 48,000), so it does not look exact. */
+export function roundEstimate(n: number): number {
+  const unit = 10 ** Math.max(0, Math.floor(Math.log10(n)) - 1);
+  return Math.round(n / unit) * unit;
+}
+
+/**
+ * How many computers match: exactly when at most EXACT_COUNT_UP_TO do (a count
+ * that stops there, so it costs the same at any fleet size); above that, an
+ * estimate from a repeatable sample of SAMPLE_PAGES of the table's pages (the
+ * same answer while the table does not change), never below the exact part
+ * counted, rounded to two significant figures. A table of at most SAMPLE_PAGES
+ * pages is counted exactly whatever matches.
+ */
+export async function countComputers(
+  db: Queryable,
+  filter: ComputerListFilter,
+): Promise<ComputerCount> {
   const w = filterWhere(filter);
-  const rows = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM computers ${w.sql}`,
+  const cap = w.param(EXACT_COUNT_UP_TO + 1);
+  const [first] = await db.query<{ n: number; pages: number }>(
+    `SELECT (SELECT count(*) FROM (SELECT 1 FROM computers ${w.sql} LIMIT ${cap}) capped)::int AS n,
+       (pg_relation_size('computers') / current_setting('block_size')::int)::int AS pages`,
     w.params,
   );
-  return rows[0].n;
+  if (first.n <= EXACT_COUNT_UP_TO) return { total: first.n, estimated: false };
+  const all = filterWhere(filter);
+  if (first.pages <= SAMPLE_PAGES) {
+    const [row] = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM computers ${all.sql}`,
+      all.params,
+    );
+    return { total: row.n, estimated: false };
+  }
+  const percent = (100 * SAMPLE_PAGES) / first.pages;
+  const [row] = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM computers TABLESAMPLE SYSTEM (${
+      all.param(percent)
+    }) REPEATABLE (0) ${all.sql}`,
+    all.params,
+  );
+  const estimate = Math.max(EXACT_COUNT_UP_TO + 1, (row.n * 100) / percent);
+  return { total: roundEstimate(estimate), estimated: true };
 }
 
 /** One page in the requested order; each row carries its cursor (`cursor`: key texts and id). */

@@ -3,6 +3,7 @@ import {
   ComputerListQuery,
   FleetComputer,
   FleetSummary,
+  TOTAL_COUNT_ESTIMATED_HEADER,
   TOTAL_COUNT_HEADER,
 } from "../../protocol/mod.ts";
 import { z } from "zod";
@@ -35,9 +36,17 @@ export const FLEET_OPERATIONS: OperationDoc[] = [
         headers: [
           {
             name: TOTAL_COUNT_HEADER,
-            description: "How many computers match, on every page",
+            description:
+              "How many computers match, on every page: exact up to 10,000, above that an estimate",
             schema: z.string().regex(/^\d+$/),
             example: "412",
+          },
+          {
+            name: TOTAL_COUNT_ESTIMATED_HEADER,
+            description:
+              "`true` when more than 10,000 match and X-Total-Count is an estimate (two significant figures); absent when it is exact",
+            schema: z.literal("true"),
+            example: "true",
           },
           nextCursor,
         ],

@@ -103,6 +103,8 @@ async function toFilter(deps: FleetDeps, query: ComputerListQuery): Promise<Comp
 export interface ComputerListPage {
   computers: FleetComputer[];
   total: number;
+  /** `total` is an estimate (more than EXACT_COUNT_UP_TO match). */
+  totalEstimated: boolean;
   nextCursor: string | null;
 }
 
@@ -112,7 +114,7 @@ export async function listFleetComputers(
 ): Promise<ComputerListPage> {
   const after = query.after === undefined ? undefined : decodeCursor(query.sort, query.after);
   const filter = await toFilter(deps, query);
-  const [rows, total] = await Promise.all([
+  const [rows, count] = await Promise.all([
     listComputerPage(deps.db, filter, {
       sort: query.sort,
       desc: query.order === "desc",
@@ -128,7 +130,8 @@ export async function listFleetComputers(
       ...toComputerSummary(row, deps.hub.isOnline(row.id)),
       last_update_state,
     })),
-    total,
+    total: count.total,
+    totalEstimated: count.estimated,
     nextCursor: more ? encodeCursor(query.sort, page[page.length - 1].cursor) : null,
   };
 }

@@ -74,6 +74,7 @@ export function FleetPage() {
   };
   const items = (page.data?.items ?? []) as FleetComputer[];
   const total = page.data?.total ?? 0;
+  const about = page.data?.total_estimated ? "about " : "";
   const first = (cursors.length - 1) * PAGE_SIZE;
   const activeFilters = FILTER_KEYS.filter((k) => filters[k] !== "");
 
@@ -111,7 +112,7 @@ export function FleetPage() {
         <p class="muted" aria-live="polite" data-testid="result-count">
           {total === 0
             ? "No computers match"
-            : `${formatCount(first + 1)}–${formatCount(first + items.length)} of ${
+            : `${formatCount(first + 1)}–${formatCount(first + items.length)} of ${about}${
               formatCount(total)
             } computer${total === 1 ? "" : "s"}`}
           {activeFilters.length > 0 && " (filtered)"}
