@@ -150,13 +150,15 @@ export async function seedRelease10(db: Db, dataDir: string): Promise<Release10D
     [],
     [legacyError(4, { resolved: true, resolved_at: "2026-10-05T00:00:00.000Z" })],
   ];
+  // Text order differs from semver order here (0.10.0 sorts before 0.9.0 as text).
+  const agentVersions = ["0.9.0", "0.10.0", "0.9.1-rc.1"];
   for (const [i, errors] of errorSets.entries()) {
     const token = `legacy-agent-token-${i}-${crypto.randomUUID()}`;
     const agentId = crypto.randomUUID();
     const [row] = await db.query<{ id: string }>(
       `INSERT INTO computers (agent_id, agent_token_hash, hostname, os, agent_version,
          last_seen_at, errors, have_active_errors)
-       VALUES ($1, $2, $3, 'Windows 10 Pro 22H2', '0.9.0', now() - interval '2 hours',
+       VALUES ($1, $2, $3, 'Windows 10 Pro 22H2', $6, now() - interval '2 hours',
          $4::text::jsonb, $5)
        RETURNING id::text AS id`,
       [
@@ -165,6 +167,7 @@ export async function seedRelease10(db: Db, dataDir: string): Promise<Release10D
         `legacy-pc-${i}`,
         JSON.stringify(errors),
         errors.some((e) => !e.resolved),
+        agentVersions[i],
       ],
     );
     computers.push({
@@ -172,7 +175,7 @@ export async function seedRelease10(db: Db, dataDir: string): Promise<Release10D
       agentId,
       token,
       hostname: `legacy-pc-${i}`,
-      agentVersion: "0.9.0",
+      agentVersion: agentVersions[i],
       errors,
     });
   }
@@ -336,6 +339,34 @@ async function checkUpgrade(t: Deno.TestContext, server: TestServer, data: Relea
     // The legacy open errors, one resolved above, and one report added after the upgrade.
     assert.equal(inbox.headers.get("x-total-count"), String(open - 1 + 1));
   });
+
+  await t.step(
+    "stored semver key (0017): filled for the old computers, the list sorts and filters by it",
+    async () => {
+      const list = async (query: string) => {
+        const res = await fetch(`${server.url}/api/admin/computers?${query}`, {
+          headers: { authorization: `Bearer ${server.adminToken}` },
+        });
+        assert.equal(res.status, 200, query);
+        assert.equal(res.headers.get("x-total-count-estimated"), null);
+        return ((await res.json()) as ComputerSummary[]).map((c) => c.agent_version);
+      };
+      // new-pc (enrolled above on 1.0.0, the stable version) and the three old computers.
+      assert.deepEqual(await list("sort=agent_version"), [
+        "0.9.0",
+        "0.9.1-rc.1",
+        "0.10.0",
+        "1.0.0",
+      ]);
+      assert.deepEqual(await list("sort=agent_version&order=desc&limit=2"), ["1.0.0", "0.10.0"]);
+      assert.deepEqual(
+        await list("outdated=true&sort=agent_version"),
+        ["0.9.0", "0.9.1-rc.1", "0.10.0"],
+      );
+      assert.deepEqual(await list("outdated=false"), ["1.0.0"]);
+      assert.deepEqual(await list("version=0.10.0"), ["0.10.0"]);
+    },
+  );
 
   await t.step(
     "API tokens (0016): a token made after the upgrade reads the old fleet",
