@@ -17,8 +17,9 @@ export const SESSION_COOKIE = "hangar_session";
 /** On paged admin lists: how many items match the filters, over every page. */
 export const TOTAL_COUNT_HEADER = "X-Total-Count";
 /**
- * On the computer list: `true` when more than 10,000 computers match and
- * `X-Total-Count` is an estimate (two significant figures); absent when it is exact.
+ * On the computer list: `true` when `X-Total-Count` is an estimate (a fleet of more
+ * than ~20,000 computers, more than 1,000 match; two significant figures); absent
+ * when it is exact.
  */
 export const TOTAL_COUNT_ESTIMATED_HEADER = "X-Total-Count-Estimated";
 /** On paged admin lists: the `after` value of the next page; absent on the last page. */

@@ -33,7 +33,7 @@ export type Query = Record<string, string | number | boolean | undefined | null>
 export interface Page<T> {
   items: T[];
   total: number | null;
-  /** `total` is an estimate (the computer list above 10,000 matches). */
+  /** `total` is an estimate (the computer list of a large fleet, `X-Total-Count-Estimated`). */
   total_estimated: boolean;
   next_cursor: string | null;
 }

@@ -125,14 +125,25 @@ function filterWhere(filter: ComputerListFilter): Where {
   return w;
 }
 
-/** Up to this many matching computers are counted exactly. */
-export const EXACT_COUNT_UP_TO = 10_000;
-/** How many of the table's pages an estimate reads (about 4,000-5,000 computers). */
-const SAMPLE_PAGES = 100;
+/** When `X-Total-Count` is exact, and how large the sample behind an estimate is. */
+export interface CountLimits {
+  /** Up to this many matching computers are counted exactly (a count that stops there). */
+  exactUpTo: number;
+  /** A table of at most this many pages (8 KiB; ~40 computers each) is always counted exactly. */
+  exactTablePages: number;
+  /** An estimate reads between half this many pages and this many. */
+  samplePages: number;
+}
+
+export const COUNT_LIMITS: CountLimits = {
+  exactUpTo: 1_000,
+  exactTablePages: 512,
+  samplePages: 128,
+};
 
 export interface ComputerCount {
   total: number;
-  /** True: more than EXACT_COUNT_UP_TO match and `total` is estimated from a sample. */
+  /** True: `total` is estimated from a sample (a large fleet, more than `exactUpTo` match). */
   estimated: boolean;
 }
 
@@ -143,41 +154,43 @@ export function roundEstimate(n: number): number {
 }
 
 /**
- * How many computers match: exactly when at most EXACT_COUNT_UP_TO do (a count
- * that stops there, so it costs the same at any fleet size); above that, an
- * estimate from a repeatable sample of SAMPLE_PAGES of the table's pages (the
- * same answer while the table does not change), never below the exact part
- * counted, rounded to two significant figures. A table of at most SAMPLE_PAGES
- * pages is counted exactly whatever matches.
+ * How many computers match. Exactly when at most `exactUpTo` do (a count that
+ * stops there, so it costs the same at any fleet size) or the table is small
+ * (at most `exactTablePages`, about 20,000 computers). Otherwise an estimate:
+ * the matches in a repeatable block sample of the table scaled up, never below
+ * `exactUpTo`, rounded to two significant figures. The sampled fraction is
+ * `samplePages` over the table's pages rounded up to a power of two, so the same
+ * blocks are read, and the same estimate given, until the table doubles.
  */
 export async function countComputers(
   db: Queryable,
   filter: ComputerListFilter,
+  limits: CountLimits = COUNT_LIMITS,
 ): Promise<ComputerCount> {
   const w = filterWhere(filter);
-  const cap = w.param(EXACT_COUNT_UP_TO + 1);
+  const cap = w.param(limits.exactUpTo + 1);
   const [first] = await db.query<{ n: number; pages: number }>(
     `SELECT (SELECT count(*) FROM (SELECT 1 FROM computers ${w.sql} LIMIT ${cap}) capped)::int AS n,
        (pg_relation_size('computers') / current_setting('block_size')::int)::int AS pages`,
     w.params,
   );
-  if (first.n <= EXACT_COUNT_UP_TO) return { total: first.n, estimated: false };
+  if (first.n <= limits.exactUpTo) return { total: first.n, estimated: false };
   const all = filterWhere(filter);
-  if (first.pages <= SAMPLE_PAGES) {
+  if (first.pages <= limits.exactTablePages) {
     const [row] = await db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM computers ${all.sql}`,
       all.params,
     );
     return { total: row.n, estimated: false };
   }
-  const percent = (100 * SAMPLE_PAGES) / first.pages;
+  const percent = (100 * limits.samplePages) / 2 ** Math.ceil(Math.log2(first.pages));
   const [row] = await db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM computers TABLESAMPLE SYSTEM (${
       all.param(percent)
     }) REPEATABLE (0) ${all.sql}`,
     all.params,
   );
-  const estimate = Math.max(EXACT_COUNT_UP_TO + 1, (row.n * 100) / percent);
+  const estimate = Math.max(limits.exactUpTo, (row.n * 100) / percent);
   return { total: roundEstimate(estimate), estimated: true };
 }
 

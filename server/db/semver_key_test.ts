@@ -3,14 +3,14 @@
  * embedded database and on PostgreSQL (when DATABASE_URL is set): the faster
  * `hangar_semver_key` gives 0014's key for every kind of input, the generated
  * `agent_version_key` follows every write of `agent_version`, and
- * `X-Total-Count`'s count is exact up to 10,000 matches and a rounded estimate
- * above.
+ * `X-Total-Count`'s count is exact up to a number of matches (or on a small
+ * table) and a rounded estimate above.
  */
 import assert from "node:assert/strict";
 import semver from "semver";
 import { seedFleet } from "../../tools/bench/seed_fleet.ts";
 import { createTestDatabase, TEST_ADAPTERS } from "../test_app.ts";
-import { countComputers, EXACT_COUNT_UP_TO, roundEstimate } from "./computer_list.ts";
+import { countComputers, roundEstimate } from "./computer_list.ts";
 import type { Db } from "./db.ts";
 import { migrate } from "./migrate.ts";
 import { openPgliteDb } from "./pglite_db.ts";
@@ -108,37 +108,50 @@ for (const { adapter, ignore, label } of TEST_ADAPTERS) {
           assert.ok(versions.includes("1.2.3-beta.1"));
         });
 
-        await t.step("the count is exact up to 10,000 matches", async () => {
-          await db.query("DELETE FROM computers");
-          await seedFleet(db, {
-            count: EXACT_COUNT_UP_TO + 2_000,
-            versions: ["1.0.0", "1.1.0", "1.2.0"],
-            groups: ["canary", "office"],
-          });
-          assert.deepEqual(await countComputers(db, { version: "1.1.0" }), {
-            total: 4_000,
-            estimated: false,
-          });
-          assert.deepEqual(await countComputers(db, { search: "PC01000" }), {
-            total: 10,
-            estimated: false,
-          });
-          assert.deepEqual(await countComputers(db, { group: "office" }), {
-            total: 6_000,
-            estimated: false,
-          });
-        });
+        // Small limits, so a small fleet (3,000 computers, 60-80 pages) takes each path.
+        const limits = { exactUpTo: 100, exactTablePages: 8, samplePages: 16 };
 
-        await t.step("above 10,000 it is an estimate, rounded, flagged", async () => {
-          const count = await countComputers(db, {});
-          assert.equal(count.estimated, true);
-          assert.equal(count.total, roundEstimate(count.total));
-          assert.ok(
-            count.total >= 10_000 && count.total <= 14_000,
-            `estimated ${count.total} of 12,000`,
-          );
-          assert.deepEqual(await countComputers(db, {}), count, "the same estimate again");
-        });
+        await t.step(
+          "the count is exact up to exactUpTo matches, and on a small table",
+          async () => {
+            await db.query("DELETE FROM computers");
+            await seedFleet(db, {
+              count: 3_000,
+              versions: ["1.0.0", "1.1.0", "1.2.0"],
+              groups: ["canary", "office"],
+            });
+            assert.deepEqual(await countComputers(db, { search: "PC0010" }, limits), {
+              total: 100,
+              estimated: false,
+            });
+            assert.deepEqual(
+              await countComputers(db, { version: "1.1.0" }, { ...limits, exactTablePages: 1000 }),
+              { total: 1_000, estimated: false },
+            );
+            assert.deepEqual(await countComputers(db, { group: "office" }), {
+              total: 1_500,
+              estimated: false,
+            });
+          },
+        );
+
+        await t.step(
+          "above it, on a larger table, an estimate: rounded, flagged, stable",
+          async () => {
+            const count = await countComputers(db, { group: "office" }, limits);
+            assert.equal(count.estimated, true);
+            assert.equal(count.total, roundEstimate(count.total));
+            assert.ok(
+              count.total >= 1_000 && count.total <= 2_000,
+              `estimated ${count.total} of 1,500`,
+            );
+            assert.deepEqual(await countComputers(db, { group: "office" }, limits), count);
+            const none = await countComputers(db, { version: "9.9.9" }, limits);
+            assert.deepEqual(none, { total: 0, estimated: false });
+            const few = await countComputers(db, { search: "pc00" }, { ...limits, exactUpTo: 5 });
+            assert.ok(few.estimated && few.total >= 5, JSON.stringify(few));
+          },
+        );
       });
     },
   });

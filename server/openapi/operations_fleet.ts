@@ -37,14 +37,14 @@ export const FLEET_OPERATIONS: OperationDoc[] = [
           {
             name: TOTAL_COUNT_HEADER,
             description:
-              "How many computers match, on every page: exact up to 10,000, above that an estimate",
+              "How many computers match, on every page: exact up to 1,000 matches or ~20,000 computers, else an estimate",
             schema: z.string().regex(/^\d+$/),
             example: "412",
           },
           {
             name: TOTAL_COUNT_ESTIMATED_HEADER,
             description:
-              "`true` when more than 10,000 match and X-Total-Count is an estimate (two significant figures); absent when it is exact",
+              "`true` when X-Total-Count is an estimate (two significant figures); absent when it is exact",
             schema: z.literal("true"),
             example: "true",
           },

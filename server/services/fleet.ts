@@ -103,7 +103,7 @@ async function toFilter(deps: FleetDeps, query: ComputerListQuery): Promise<Comp
 export interface ComputerListPage {
   computers: FleetComputer[];
   total: number;
-  /** `total` is an estimate (more than EXACT_COUNT_UP_TO match). */
+  /** `total` is an estimate (a large fleet, many matches: see countComputers). */
   totalEstimated: boolean;
   nextCursor: string | null;
 }
