@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import semver from "semver";
 import { seedFleet } from "../../tools/bench/seed_fleet.ts";
-import { createTestDatabase, TEST_ADAPTERS } from "../test_app.ts";
+import { createTestDatabase, TEST_ADAPTERS } from "../../tests/helpers/test_app.ts";
 import { countComputers, roundEstimate } from "./computer_list.ts";
 import type { Db } from "./db.ts";
 import { migrate } from "./migrate.ts";
