@@ -67,7 +67,7 @@ function enrollHint(installDir: string): string {
   return `Enroll this agent first: agent enroll --server URL --token TOKEN --install-dir ${installDir}`;
 }
 
-export class ConfigManager {
+export class ConfigFile {
   readonly path: string;
   #raw: Record<string, unknown>;
   #config: AgentConfig;
@@ -79,7 +79,7 @@ export class ConfigManager {
   }
 
   /** Reads and validates the config of `installDir`. */
-  static async load(installDir: string): Promise<ConfigManager> {
+  static async load(installDir: string): Promise<ConfigFile> {
     const path = configPath(installDir);
     const text = await readTextIfExists(path);
     if (text === null) throw new ConfigError(`No config at ${path}. ${enrollHint(installDir)}`);
@@ -100,19 +100,19 @@ export class ConfigManager {
         `Config at ${path} is invalid (${problems.join("; ")}). ${enrollHint(installDir)}`,
       );
     }
-    return new ConfigManager(path, raw as Record<string, unknown>, parsed.data);
+    return new ConfigFile(path, raw as Record<string, unknown>, parsed.data);
   }
 
   /** Writes a new config for `installDir`, replacing any old one atomically. */
   static async create(
     installDir: string,
     values: z.input<typeof AgentConfig>,
-  ): Promise<ConfigManager> {
+  ): Promise<ConfigFile> {
     const config = AgentConfig.parse(values);
     const path = configPath(installDir);
     await writeJsonAtomic(path, values, { mode: CONFIG_FILE_MODE });
     await protectConfigDir(dirname(path));
-    return new ConfigManager(path, { ...values }, config);
+    return new ConfigFile(path, { ...values }, config);
   }
 
   get config(): AgentConfig {

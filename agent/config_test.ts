@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ConfigError, ConfigManager, configPath } from "./config.ts";
+import { ConfigError, ConfigFile, configPath } from "./config.ts";
 
 const BASE = {
   server_url: "http://127.0.0.1:8000",
@@ -19,21 +19,21 @@ async function withDir(fn: (dir: string) => Promise<void>) {
   }
 }
 
-Deno.test("ConfigManager.load fills defaults and keeps unknown keys on save", async () => {
+Deno.test("ConfigFile.load fills defaults and keeps unknown keys on save", async () => {
   await withDir(async (dir) => {
-    await ConfigManager.create(dir, { ...BASE, custom_key: "kept" });
-    const config = await ConfigManager.load(dir);
+    await ConfigFile.create(dir, { ...BASE, custom_key: "kept" });
+    const config = await ConfigFile.load(dir);
     assert.equal(config.get("ws_enabled"), true);
     assert.equal(config.get("min_free_space_factor"), 3);
     await config.set("current_version", "1.1.0");
     const saved = JSON.parse(await Deno.readTextFile(configPath(dir)));
     assert.equal(saved.current_version, "1.1.0");
     assert.equal(saved.custom_key, "kept");
-    assert.equal((await ConfigManager.load(dir)).get("current_version"), "1.1.0");
+    assert.equal((await ConfigFile.load(dir)).get("current_version"), "1.1.0");
   });
 });
 
-Deno.test("ConfigManager.load explains how to enroll when the file is missing or corrupt", async (t) => {
+Deno.test("ConfigFile.load explains how to enroll when the file is missing or corrupt", async (t) => {
   const cases: [string, string | null, RegExp][] = [
     ["missing", null, /No config at .*config\.json/],
     ["not JSON", '{"server_url": "http://x", "agent_', /is not valid JSON/],
@@ -47,7 +47,7 @@ Deno.test("ConfigManager.load explains how to enroll when the file is missing or
           await Deno.mkdir(join(dir, "config"));
           await Deno.writeTextFile(configPath(dir), content);
         }
-        const error = await ConfigManager.load(dir).catch((e) => e);
+        const error = await ConfigFile.load(dir).catch((e) => e);
         assert.ok(error instanceof ConfigError);
         assert.match(error.message, pattern);
         assert.match(error.message, /agent enroll --server URL --token TOKEN --install-dir /);
@@ -56,9 +56,9 @@ Deno.test("ConfigManager.load explains how to enroll when the file is missing or
   }
 });
 
-Deno.test("ConfigManager.set leaves the old file when the new value is invalid", async () => {
+Deno.test("ConfigFile.set leaves the old file when the new value is invalid", async () => {
   await withDir(async (dir) => {
-    const config = await ConfigManager.create(dir, BASE);
+    const config = await ConfigFile.create(dir, BASE);
     const before = await Deno.readTextFile(configPath(dir));
     await assert.rejects(() => config.set("check_interval_s", -5));
     assert.equal(await Deno.readTextFile(configPath(dir)), before);
@@ -68,14 +68,14 @@ Deno.test("ConfigManager.set leaves the old file when the new value is invalid",
 
 Deno.test("a write interrupted mid-way leaves the old config readable", async () => {
   await withDir(async (dir) => {
-    await ConfigManager.create(dir, BASE);
+    await ConfigFile.create(dir, BASE);
     // What a crash during an atomic write leaves: a torn temp file beside the old config.
     const torn = JSON.stringify({ ...BASE, current_version: "9.9.9" }).slice(0, 40);
     await Deno.writeTextFile(join(dir, "config", ".config.json.0000.tmp"), torn);
-    const config = await ConfigManager.load(dir);
+    const config = await ConfigFile.load(dir);
     assert.equal(config.get("current_version"), "1.0.0");
     await config.set("current_version", "1.2.0");
-    assert.equal((await ConfigManager.load(dir)).get("current_version"), "1.2.0");
+    assert.equal((await ConfigFile.load(dir)).get("current_version"), "1.2.0");
   });
 });
 
@@ -84,7 +84,7 @@ Deno.test({
   ignore: Deno.build.os === "windows",
   async fn() {
     await withDir(async (dir) => {
-      const config = await ConfigManager.create(dir, BASE);
+      const config = await ConfigFile.create(dir, BASE);
       const mode = async (path: string) => (await Deno.stat(path)).mode! & 0o777;
       assert.equal(await mode(configPath(dir)), 0o600);
       assert.equal(await mode(join(dir, "config")), 0o700);

@@ -4,7 +4,7 @@
  */
 import { GroupName } from "../protocol/mod.ts";
 import { VERSION } from "./version.ts";
-import { ConfigError, ConfigManager, configPath } from "./config.ts";
+import { ConfigError, ConfigFile, configPath } from "./config.ts";
 import { registerAgent } from "./net/http_client.ts";
 
 export async function enroll(
@@ -23,8 +23,8 @@ export async function enroll(
     return 2;
   }
   if (!force) {
-    const existing = await ConfigManager.load(installDir).catch((e) => e);
-    if (existing instanceof ConfigManager) {
+    const existing = await ConfigFile.load(installDir).catch((e) => e);
+    if (existing instanceof ConfigFile) {
       console.error(
         `This install dir is already enrolled (agent ${existing.get("agent_id")}, ` +
           `${configPath(installDir)}). Pass --force to enroll again as a new agent.`,
@@ -48,7 +48,7 @@ export async function enroll(
     console.error(`Enrollment failed: ${(error as Error).message}`);
     return 1;
   }
-  const config = await ConfigManager.create(installDir, {
+  const config = await ConfigFile.create(installDir, {
     server_url: serverUrl.replace(/\/+$/, ""),
     agent_id: credentials.agent_id,
     agent_token: credentials.agent_token,

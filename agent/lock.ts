@@ -56,7 +56,7 @@ export interface ProcessProbe {
   processStartTime(pid: number): Date | null;
 }
 
-export const SYSTEM_PROBE: ProcessProbe = { isAlive: isProcessAlive, bootTime, processStartTime };
+const SYSTEM_PROBE: ProcessProbe = { isAlive: isProcessAlive, bootTime, processStartTime };
 
 /**
  * Clock tolerance: boot and start times derived from uptimes and clock ticks
@@ -103,7 +103,7 @@ function parseLock(text: string): LockContent | null {
   return null;
 }
 
-export class LockManager {
+export class AgentLock {
   #held = false;
 
   constructor(readonly path: string, readonly probe: ProcessProbe = SYSTEM_PROBE) {}

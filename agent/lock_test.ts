@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  AgentLock,
   isProcessAlive,
   type LockContent,
   LockHeldError,
-  LockManager,
   type ProcessProbe,
   staleReason,
 } from "./lock.ts";
@@ -26,9 +26,9 @@ async function deadPid(): Promise<number> {
   return child.pid;
 }
 
-Deno.test("LockManager.acquire writes this process's PID and release removes it", async () => {
+Deno.test("AgentLock.acquire writes this process's PID and release removes it", async () => {
   await withLockPath((path) => {
-    const lock = new LockManager(path);
+    const lock = new AgentLock(path);
     assert.equal(lock.acquire(), null);
     const content = JSON.parse(Deno.readTextFileSync(path));
     assert.equal(content.pid, Deno.pid);
@@ -41,28 +41,28 @@ Deno.test("LockManager.acquire writes this process's PID and release removes it"
   });
 });
 
-Deno.test("LockManager.acquire takes over a lock left by a dead process", async () => {
+Deno.test("AgentLock.acquire takes over a lock left by a dead process", async () => {
   const pid = await deadPid();
   assert.equal(isProcessAlive(pid), false);
   await withLockPath((path) => {
     Deno.writeTextFileSync(path, JSON.stringify({ pid, started_at: "2026-01-01T00:00:00Z" }));
-    const lock = new LockManager(path);
+    const lock = new AgentLock(path);
     assert.deepEqual(lock.acquire(), { pid, reason: "process_gone" });
     assert.equal(JSON.parse(Deno.readTextFileSync(path)).pid, Deno.pid);
     lock.release();
   });
 });
 
-Deno.test("LockManager.acquire takes over a torn lock file", async () => {
+Deno.test("AgentLock.acquire takes over a torn lock file", async () => {
   await withLockPath((path) => {
     Deno.writeTextFileSync(path, '{"pid": 12');
-    const lock = new LockManager(path);
+    const lock = new AgentLock(path);
     assert.deepEqual(lock.acquire(), { pid: 0, reason: "unreadable" });
     lock.release();
   });
 });
 
-Deno.test("LockManager.acquire refuses a lock held by a live process", async () => {
+Deno.test("AgentLock.acquire refuses a lock held by a live process", async () => {
   await withLockPath((path) => {
     // The test runner's parent is alive for the whole test, and started before this lock.
     const content = JSON.stringify({
@@ -72,7 +72,7 @@ Deno.test("LockManager.acquire refuses a lock held by a live process", async () 
       boot_time: bootTime()?.toISOString(),
     });
     Deno.writeTextFileSync(path, content);
-    const lock = new LockManager(path);
+    const lock = new AgentLock(path);
     assert.throws(() => lock.acquire(), (error: unknown) => {
       assert.ok(error instanceof LockHeldError);
       assert.equal(error.pid, Deno.ppid);
@@ -84,25 +84,25 @@ Deno.test("LockManager.acquire refuses a lock held by a live process", async () 
   });
 });
 
-Deno.test("LockManager.acquire takes over a lock written before the last boot (PID 1 alive)", async () => {
+Deno.test("AgentLock.acquire takes over a lock written before the last boot (PID 1 alive)", async () => {
   await withLockPath((path) => {
     const boot = bootTime()!;
     const before = new Date(boot.getTime() - 3600_000).toISOString();
     Deno.writeTextFileSync(path, JSON.stringify({ pid: 1, started_at: before }));
-    const lock = new LockManager(path);
+    const lock = new AgentLock(path);
     assert.deepEqual(lock.acquire(), { pid: 1, reason: "before_boot" });
     lock.release();
   });
 });
 
-Deno.test("LockManager.acquire takes over a lock whose PID now belongs to another program", async () => {
+Deno.test("AgentLock.acquire takes over a lock whose PID now belongs to another program", async () => {
   const other = new Deno.Command("sleep", { args: ["30"] }).spawn();
   try {
     await withLockPath((path) => {
       // The lock was written a minute ago; the process with its PID started just now.
       const started = new Date(Date.now() - 60_000).toISOString();
       Deno.writeTextFileSync(path, JSON.stringify({ pid: other.pid, started_at: started }));
-      const lock = new LockManager(path);
+      const lock = new AgentLock(path);
       assert.deepEqual(lock.acquire(), { pid: other.pid, reason: "pid_reused" });
       lock.release();
     });

@@ -54,7 +54,7 @@ const QUARANTINE_AFTER = 3;
 type Settings<T> = Required<Omit<OutboxOptions<T>, "agentVersion">> & { agentVersion?: string };
 
 export class Outbox<T extends object = ErrorReport> {
-  readonly #o: Settings<T>;
+  readonly #settings: Settings<T>;
   #entries: T[] = [];
   #inFlight: T | null = null;
   #io: Promise<void> = Promise.resolve();
@@ -67,7 +67,7 @@ export class Outbox<T extends object = ErrorReport> {
   #abort = new AbortController();
 
   private constructor(options: OutboxOptions<T>) {
-    this.#o = {
+    this.#settings = {
       maxReports: 1000,
       retryBaseMs: 1000,
       retryMaxMs: 300_000,
@@ -87,7 +87,7 @@ export class Outbox<T extends object = ErrorReport> {
     for (const line of text.split("\n")) {
       if (line.trim() === "") continue;
       try {
-        outbox.#entries.push(outbox.#o.parse(JSON.parse(line)));
+        outbox.#entries.push(outbox.#settings.parse(JSON.parse(line)));
       } catch {
         unreadable++; // a line torn by a crash mid-append
       }
@@ -98,8 +98,8 @@ export class Outbox<T extends object = ErrorReport> {
     if (outbox.#entries.length > 0) {
       options.log.info("Loaded undelivered error reports", { count: outbox.#entries.length });
     }
-    const overfull = outbox.#entries.length > outbox.#o.maxReports;
-    while (outbox.#entries.length > outbox.#o.maxReports) outbox.#dropOldest();
+    const overfull = outbox.#entries.length > outbox.#settings.maxReports;
+    while (outbox.#entries.length > outbox.#settings.maxReports) outbox.#dropOldest();
     if (unreadable > 0 || overfull) outbox.#queueRewrite();
     await outbox.#io;
     return outbox;
@@ -112,17 +112,17 @@ export class Outbox<T extends object = ErrorReport> {
 
   /** Buffers a report durably, then starts delivering it. */
   async add(report: T): Promise<void> {
-    const entry = this.#o.agentVersion === undefined
+    const entry = this.#settings.agentVersion === undefined
       ? report
       : { ...report, report_id: (report as ErrorReport).report_id ?? crypto.randomUUID() };
-    if (this.#entries.length >= this.#o.maxReports) {
-      while (this.#entries.length >= this.#o.maxReports) this.#dropOldest();
+    if (this.#entries.length >= this.#settings.maxReports) {
+      while (this.#entries.length >= this.#settings.maxReports) this.#dropOldest();
       this.#entries.push(entry);
       this.#queueRewrite();
     } else {
       this.#entries.push(entry);
       const line = JSON.stringify(entry) + "\n";
-      this.#queue(() => appendDurably(this.#o.path, line));
+      this.#queue(() => appendDurably(this.#settings.path, line));
     }
     await this.#io;
     this.#kick();
@@ -175,7 +175,7 @@ export class Outbox<T extends object = ErrorReport> {
         this.#remove(report);
         if (failing) {
           // The server took the next report: the failing one is the problem.
-          const id = this.#o.idOf(failing);
+          const id = this.#settings.idOf(failing);
           const strikes = (this.#strikes.get(id) ?? 0) + 1;
           this.#strikes.set(id, strikes);
           if (strikes >= QUARANTINE_AFTER) {
@@ -195,7 +195,7 @@ export class Outbox<T extends object = ErrorReport> {
   async #sendOne(report: T): Promise<SendResult> {
     this.#inFlight = report;
     try {
-      return await this.#o.send(report, this.#abort.signal);
+      return await this.#settings.send(report, this.#abort.signal);
     } catch {
       return "retry";
     } finally {
@@ -206,7 +206,7 @@ export class Outbox<T extends object = ErrorReport> {
   #remove(report: T): void {
     const index = this.#entries.indexOf(report);
     if (index >= 0) this.#entries.splice(index, 1);
-    this.#strikes.delete(this.#o.idOf(report));
+    this.#strikes.delete(this.#settings.idOf(report));
   }
 
   /**
@@ -217,26 +217,26 @@ export class Outbox<T extends object = ErrorReport> {
     const status = typeof result === "object" && "rejected" in result ? result.rejected : null;
     const report = entry as Partial<ErrorReport>;
     const fields = {
-      path: this.#o.path,
-      id: this.#o.idOf(entry),
+      path: this.#settings.path,
+      id: this.#settings.idOf(entry),
       error_type: report.error_type,
       status,
     };
     if (how === "quarantined") {
       const line = JSON.stringify(entry) + "\n";
-      this.#queue(() => appendDurably(`${this.#o.path}.quarantine`, line));
-      this.#o.log.warn("A report keeps failing; moved it to quarantine", fields);
+      this.#queue(() => appendDurably(`${this.#settings.path}.quarantine`, line));
+      this.#settings.log.warn("A report keeps failing; moved it to quarantine", fields);
     } else {
-      this.#o.log.warn("Server rejected a report; dropping it", fields);
+      this.#settings.log.warn("Server rejected a report; dropping it", fields);
     }
-    const agentVersion = this.#o.agentVersion;
+    const agentVersion = this.#settings.agentVersion;
     if (agentVersion === undefined || report.error_type === REPORT_SET_ASIDE) return;
     (this.#entries as ErrorReport[]).push({
       error_type: REPORT_SET_ASIDE,
       message: how === "rejected"
         ? `The server refused an error report (HTTP ${status}); it was dropped`
         : `An error report failed ${QUARANTINE_AFTER} times while later ones were delivered; ` +
-          `it was moved to ${this.#o.path}.quarantine`,
+          `it was moved to ${this.#settings.path}.quarantine`,
       timestamp: new Date().toISOString(),
       agent_version: agentVersion,
       details: {
@@ -256,8 +256,8 @@ export class Outbox<T extends object = ErrorReport> {
   #scheduleRetry(busyMs?: number): void {
     if (this.#stopped) return;
     const delay = busyMs ??
-      backoffDelay(this.#attempt++, this.#o.retryBaseMs, this.#o.retryMaxMs);
-    this.#o.log.info(
+      backoffDelay(this.#attempt++, this.#settings.retryBaseMs, this.#settings.retryMaxMs);
+    this.#settings.log.info(
       busyMs === undefined
         ? "Error reports not delivered; will retry"
         : "Server asked to wait before more error reports",
@@ -273,11 +273,14 @@ export class Outbox<T extends object = ErrorReport> {
   /** Drops the oldest tenth of the buffer (never the report being sent) and counts it. */
   #dropOldest(): void {
     const head = this.#entries[0] === this.#inFlight && this.#inFlight ? 1 : 0;
-    const count = Math.max(1, Math.ceil(this.#o.maxReports / 10));
-    const agentVersion = this.#o.agentVersion;
+    const count = Math.max(1, Math.ceil(this.#settings.maxReports / 10));
+    const agentVersion = this.#settings.agentVersion;
     if (agentVersion === undefined) {
       const dropped = this.#entries.splice(head, count).length;
-      this.#o.log.warn("Outbox full; dropped the oldest reports", { path: this.#o.path, dropped });
+      this.#settings.log.warn("Outbox full; dropped the oldest reports", {
+        path: this.#settings.path,
+        dropped,
+      });
       return;
     }
     const entries = this.#entries as ErrorReport[];
@@ -297,18 +300,21 @@ export class Outbox<T extends object = ErrorReport> {
     const total = Number(notice.details?.dropped_count ?? 0) + dropped;
     notice.details = { ...notice.details, dropped_count: total };
     notice.message = `${total} error reports were dropped because the buffer was full`;
-    this.#o.log.warn("Error buffer full; dropped the oldest reports", { dropped, total });
+    this.#settings.log.warn("Error buffer full; dropped the oldest reports", { dropped, total });
   }
 
   #queueRewrite(): void {
     const text = this.#entries.map((e) => JSON.stringify(e) + "\n").join("");
-    this.#queue(() => writeFileAtomic(this.#o.path, text));
+    this.#queue(() => writeFileAtomic(this.#settings.path, text));
   }
 
   /** Runs file operations one after another, in the order they were asked for. */
   #queue(op: () => Promise<void>): void {
     this.#io = this.#io.then(op).catch((error) => {
-      this.#o.log.error("Could not write the error buffer", { path: this.#o.path, error });
+      this.#settings.log.error("Could not write the error buffer", {
+        path: this.#settings.path,
+        error,
+      });
     });
   }
 }

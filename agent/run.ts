@@ -8,8 +8,8 @@ import { recoverInterruptedUpdate } from "../updater/mod.ts";
 import { VERSION } from "./version.ts";
 import { startInstalledAgentIfOther } from "./installed_agent.ts";
 import { Agent, type AgentOptions } from "./core/agent.ts";
-import { ConfigError, ConfigManager } from "./config.ts";
-import { LockHeldError, LockManager, type StaleLock } from "./lock.ts";
+import { ConfigError, ConfigFile } from "./config.ts";
+import { AgentLock, LockHeldError, type StaleLock } from "./lock.ts";
 import { Logger } from "./log.ts";
 import { HttpClient } from "./net/http_client.ts";
 import { WSClient } from "./net/ws_client.ts";
@@ -73,7 +73,7 @@ export async function runAgent(installDir: string): Promise<number | null> {
     }
   }
 
-  const lock = new LockManager(paths.lock);
+  const lock = new AgentLock(paths.lock);
   let takenOver: StaleLock | null;
   try {
     takenOver = lock.acquire();
@@ -85,9 +85,9 @@ export async function runAgent(installDir: string): Promise<number | null> {
   }
   globalThis.addEventListener("unload", () => lock.release());
 
-  let config: ConfigManager;
+  let config: ConfigFile;
   try {
-    config = await ConfigManager.load(installDir);
+    config = await ConfigFile.load(installDir);
   } catch (error) {
     lock.release();
     console.error(error instanceof ConfigError ? error.message : `Cannot load config: ${error}`);

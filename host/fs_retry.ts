@@ -78,7 +78,7 @@ export async function exists(path: string): Promise<boolean> {
 }
 
 /** True when `path` is `dir` itself or lies inside it. */
-export function isInside(dir: string, path: string): boolean {
+function isInside(dir: string, path: string): boolean {
   const rel = relative(resolve(dir), resolve(path));
   return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
 }
@@ -110,7 +110,7 @@ export async function removePath(path: string, options?: RetryOptions): Promise<
 }
 
 /** Makes a rename inside `dir` durable (POSIX needs the folder itself synced). */
-export async function syncDir(dir: string): Promise<void> {
+async function syncDir(dir: string): Promise<void> {
   if (Deno.build.os === "windows") return;
   try {
     const handle = await Deno.open(dir, { read: true });

@@ -4,7 +4,7 @@
  * server is down, then exits at once — no flush, no clean stop.
  *   deno run -A tests/agent_buffer_fixture.ts <install-dir> <count>
  */
-import { ConfigManager } from "../agent/config.ts";
+import { ConfigFile } from "../agent/config.ts";
 import { Logger } from "../agent/log.ts";
 import { HttpClient } from "../agent/net/http_client.ts";
 import { Outbox } from "../agent/outbox.ts";
@@ -13,7 +13,7 @@ import { VERSION } from "../agent/version.ts";
 
 const [installDir, count] = Deno.args;
 const paths = agentPaths(installDir);
-const config = await ConfigManager.load(installDir);
+const config = await ConfigFile.load(installDir);
 const log = new Logger({ dir: paths.logDir });
 const http = new HttpClient({
   serverUrl: config.get("server_url"),

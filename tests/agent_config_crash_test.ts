@@ -4,7 +4,7 @@
  * credentials intact.
  */
 import assert from "node:assert/strict";
-import { ConfigManager } from "../agent/config.ts";
+import { ConfigFile } from "../agent/config.ts";
 import { fileURLToPath } from "node:url";
 
 const FIXTURE = fileURLToPath(new URL("./agent_config_writer_fixture.ts", import.meta.url));
@@ -15,7 +15,7 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "hangar-config-crash-" });
     try {
-      await ConfigManager.create(dir, {
+      await ConfigFile.create(dir, {
         server_url: "http://127.0.0.1:1",
         agent_id: "agent-1",
         agent_token: "token-1",
@@ -35,7 +35,7 @@ Deno.test({
         await child.status;
         await child.stdout.cancel();
 
-        const config = await ConfigManager.load(dir);
+        const config = await ConfigFile.load(dir);
         assert.equal(config.get("agent_id"), "agent-1");
         assert.equal(config.get("agent_token"), "token-1");
         assert.match(String(config.config.padding), /^\d+:x{4194304}$/);

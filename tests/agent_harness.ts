@@ -5,7 +5,7 @@
  * proxy that cuts or corrupts package downloads on their way to the agent.
  */
 import { join } from "node:path";
-import { ConfigManager } from "../agent/config.ts";
+import { ConfigFile } from "../agent/config.ts";
 import { type MadePackage, makePackage } from "./helpers/make_package.ts";
 import { listComputers, type TestServer, waitFor } from "./helpers/server_process.ts";
 import { fileURLToPath } from "node:url";
@@ -41,7 +41,7 @@ export async function enrolledInstallDir(
     dir,
   ]);
   if (result.code !== 0) throw new Error(`enroll failed: ${result.stderr}`);
-  const config = await ConfigManager.load(dir);
+  const config = await ConfigFile.load(dir);
   const defaults = { ws_reconnect_max_s: 1, retry_max_s: 1, ...settings };
   for (const [key, value] of Object.entries(defaults)) await config.set(key, value);
   const agentId = config.get("agent_id");

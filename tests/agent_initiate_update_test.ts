@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { UpdateInfo } from "../protocol/mod.ts";
 import { AgentState } from "../agent/core/agent_state.ts";
-import { ConfigManager } from "../agent/config.ts";
-import { LockManager } from "../agent/lock.ts";
+import { ConfigFile } from "../agent/config.ts";
+import { AgentLock } from "../agent/lock.ts";
 import { Logger } from "../agent/log.ts";
 import { agentPaths } from "../agent/paths.ts";
 import { buildAgent } from "../agent/run.ts";
@@ -27,14 +27,14 @@ import { readAgentLog, stubPackage } from "./agent_harness.ts";
 
 async function startInProcessAgent(server: TestServer, dir: string) {
   const credentials = await registerAgent(server);
-  const config = await ConfigManager.create(dir, {
+  const config = await ConfigFile.create(dir, {
     server_url: server.url,
     ...credentials,
     current_version: "1.0.0",
     ws_enabled: false,
   });
   const paths = agentPaths(dir);
-  const lock = new LockManager(paths.lock);
+  const lock = new AgentLock(paths.lock);
   lock.acquire();
   const exits: number[] = [];
   const log = new Logger({ dir: paths.logDir });

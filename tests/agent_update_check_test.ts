@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ConfigManager } from "../agent/config.ts";
+import { ConfigFile } from "../agent/config.ts";
 import { VERSION } from "../agent/version.ts";
 import { markStable, startServer, uploadPackage, waitFor } from "./helpers/server_process.ts";
 import {
@@ -41,7 +41,7 @@ Deno.test({
         );
         // The line is logged just before the save: wait for the file to follow.
         await waitFor("the saved version", async () => {
-          const saved = (await ConfigManager.load(dir)).get("current_version");
+          const saved = (await ConfigFile.load(dir)).get("current_version");
           return saved === VERSION ? saved : undefined;
         });
       });

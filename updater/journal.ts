@@ -8,7 +8,7 @@ import { writeAll, writeFileAtomic } from "../host/fs_retry.ts";
 import { JOURNAL_NAME, type UpdaterErrorType } from "../package/layout.ts";
 import { isPidAlive, sleep } from "../host/process.ts";
 
-export const STEPS = ["1-wait", "2-verify", "3-backup", "4-swap", "5-launch", "6-cleanup"] as const;
+const STEPS = ["1-wait", "2-verify", "3-backup", "4-swap", "5-launch", "6-cleanup"] as const;
 /** A step, the rollback, or "journal": recovery found the journal unreadable. */
 export type StepId = (typeof STEPS)[number] | "rollback" | "journal";
 

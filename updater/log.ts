@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 
-export const LOG_NAME = "updater.log";
+const LOG_NAME = "updater.log";
 
 export class UpdateLog {
   readonly path: string;

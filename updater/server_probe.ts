@@ -12,7 +12,7 @@ import { CONFIG_DIR, dataDirOf } from "../package/mod.ts";
 const PROBE_TIMEOUT_MS = 5_000;
 
 /** The server URL in the install's `config/config.json`, or null when there is none. */
-export async function readServerUrl(installDir: string): Promise<string | null> {
+async function readServerUrl(installDir: string): Promise<string | null> {
   try {
     const config = JSON.parse(
       await Deno.readTextFile(join(dataDirOf(installDir), CONFIG_DIR, "config.json")),

@@ -11,8 +11,8 @@ import type { ErrorReport, NewVersionPayload, UpdateInfo } from "../../protocol/
 import { VERSION } from "../version.ts";
 import { TRUSTED_KEYS } from "../trusted_keys.ts";
 import { backoffDelay, jitter } from "../backoff.ts";
-import type { ConfigManager } from "../config.ts";
-import type { LockManager } from "../lock.ts";
+import type { ConfigFile } from "../config.ts";
+import type { AgentLock } from "../lock.ts";
 import type { Logger } from "../log.ts";
 import type { NoticeListener } from "../net/ws_client.ts";
 import type { Outbox } from "../outbox.ts";
@@ -40,9 +40,9 @@ export interface NoticeChannel {
 
 export interface AgentOptions {
   paths: AgentPaths;
-  config: ConfigManager;
+  config: ConfigFile;
   log: Logger;
-  lock: LockManager;
+  lock: AgentLock;
   server: AgentServer;
   /** The error buffer (`error_reports.jsonl`); it sends through the server by itself. */
   errorReports: Outbox<ErrorReport>;

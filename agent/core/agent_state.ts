@@ -42,11 +42,6 @@ export function canTransition(from: AgentState, to: AgentState): boolean {
   return TRANSITIONS[from].includes(to);
 }
 
-/** True for the states an update passes through. */
-export function isUpdating(state: AgentState): boolean {
-  return state.startsWith("UPDATING_");
-}
-
 export class InvalidTransitionError extends Error {
   constructor(readonly from: AgentState, readonly to: AgentState) {
     super(`Cannot change state from ${from} to ${to}`);

@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import type { ErrorReport, UpdateInfo, UpdateStatusReport } from "../../protocol/mod.ts";
-import { ConfigManager } from "../config.ts";
-import { LockManager } from "../lock.ts";
+import { ConfigFile } from "../config.ts";
+import { AgentLock } from "../lock.ts";
 import { Logger } from "../log.ts";
 import type { DownloadResult } from "../net/download.ts";
 import type { NoticeListener } from "../net/ws_client.ts";
@@ -97,13 +97,13 @@ async function withAgent(
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "agent-core-" });
   const paths = agentPaths(dir);
-  const config = await ConfigManager.create(dir, {
+  const config = await ConfigFile.create(dir, {
     server_url: "http://127.0.0.1:9",
     agent_id: "a1",
     agent_token: "t1",
     current_version: VERSION,
   });
-  const lock = new LockManager(paths.lock);
+  const lock = new AgentLock(paths.lock);
   lock.acquire();
   const log = new Logger({ dir: paths.logDir });
   const server = new ScriptedServer([null, ...offers]);

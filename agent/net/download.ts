@@ -65,7 +65,7 @@ interface Transfer {
   log: Logger;
   meta: PartMeta;
   metaPath: string;
-  o: DownloadOptions;
+  options: DownloadOptions;
   /** Stream pacing, for a reply that is not a slice. */
   pacer: Pacer | null;
   /** Bytes per request under a limit, and the bucket that spaces the requests. */
@@ -100,7 +100,7 @@ export async function downloadToFile(
     log,
     meta,
     metaPath,
-    o: options,
+    options,
     pacer: options.bytesPerSecond ? new Pacer(options.bytesPerSecond) : null,
     slice: options.bytesPerSecond ? sliceBytes(options.bytesPerSecond) : null,
     slicePacer: options.bytesPerSecond
@@ -194,16 +194,19 @@ async function transfer(
 ): Promise<"done" | "more" | AttemptOutcome> {
   const { url, partPath, log, meta } = ctx;
   ctx.lastGot = 0;
-  const expected = ctx.o.expectedSize;
+  const expected = ctx.options.expectedSize;
   // Under a limit: one slice, asked for when the bucket allows.
   let end: number | undefined;
   if (ctx.slice && ctx.slicePacer) {
     const last = have + ctx.slice - 1;
     end = expected === undefined || last < expected - 1 ? last : undefined;
-    await ctx.slicePacer.take(Math.min(ctx.slice, (expected ?? Infinity) - have), ctx.o.signal);
+    await ctx.slicePacer.take(
+      Math.min(ctx.slice, (expected ?? Infinity) - have),
+      ctx.options.signal,
+    );
   }
   // A server that stops sending without closing would hold the update forever.
-  const idleMs = ctx.o.idleTimeoutMs ?? 60_000;
+  const idleMs = ctx.options.idleTimeoutMs ?? 60_000;
   const idle = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   /** Restarts the idle timer; `false` stops it (while the pacer holds reads back). */
@@ -211,7 +214,9 @@ async function transfer(
     clearTimeout(timer);
     if (arm) timer = setTimeout(() => idle.abort(new Error(`no data for ${idleMs} ms`)), idleMs);
   };
-  const signal = ctx.o.signal ? AbortSignal.any([ctx.o.signal, idle.signal]) : idle.signal;
+  const signal = ctx.options.signal
+    ? AbortSignal.any([ctx.options.signal, idle.signal])
+    : idle.signal;
   const headers: Record<string, string> = { ...ctx.headers };
   if (have > 0 || end !== undefined) {
     headers.range = `bytes=${have}-${end ?? ""}`;
@@ -341,7 +346,7 @@ async function writeBody(
       while (written < chunk.length) written += await file.write(chunk.subarray(written));
       done += chunk.length;
       ctx.lastGot += chunk.length;
-      ctx.o.onProgress?.(done, total);
+      ctx.options.onProgress?.(done, total);
       if (total) {
         const percent = Math.floor((done / total) * 100);
         if (percent >= nextReport) {
@@ -356,7 +361,7 @@ async function writeBody(
       }
       if (ctx.pacer && pace) {
         touch(false); // waiting for the pacer is not the link going quiet
-        await ctx.pacer.take(chunk.length, ctx.o.signal);
+        await ctx.pacer.take(chunk.length, ctx.options.signal);
         touch();
       }
     }

@@ -24,13 +24,13 @@ export async function openPart(
   partPath: string,
   metaPath: string,
   url: URL,
-  o: DownloadOptions,
+  options: DownloadOptions,
   log: Logger,
 ): Promise<PartMeta> {
   const fresh: PartMeta = {
     url: url.href,
-    identity: o.identity ?? null,
-    size: o.expectedSize ?? null,
+    identity: options.identity ?? null,
+    size: options.expectedSize ?? null,
     etag: null,
     started_at: new Date().toISOString(),
   };

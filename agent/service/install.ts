@@ -24,7 +24,7 @@ import {
   readInstalledManifest,
   SIGNATURE_NAME,
 } from "../../package/mod.ts";
-import { ConfigManager } from "../config.ts";
+import { ConfigFile } from "../config.ts";
 import { enroll } from "../enroll.ts";
 import { isProcessAlive } from "../lock.ts";
 import { readSuperviseState } from "../../host/supervisor.ts";
@@ -147,7 +147,7 @@ export async function installService(options: InstallOptions, deps: ServiceDeps)
     await Deno.writeTextFile(join(installDir, DATA_DIR_POINTER), dataDirPointer(dataDir));
   }
   step(2, `enroll with ${options.server}`);
-  const already = await ConfigManager.load(installDir).then(() => true, () => false);
+  const already = await ConfigFile.load(installDir).then(() => true, () => false);
   if (already) {
     deps.log(`Already enrolled (${join(dataDir, CONFIG_DIR, "config.json")}); keeping it`);
   } else {
@@ -268,7 +268,7 @@ export async function uninstallService(
 /** What `agent status` prints: installed, running, version, server. */
 export async function serviceStatus(installDir: string, deps: ServiceDeps): Promise<string[]> {
   const manifest = await readInstalledManifest(installDir);
-  const config = await ConfigManager.load(installDir).catch(() => null);
+  const config = await ConfigFile.load(installDir).catch(() => null);
   let dataDir: string;
   try {
     dataDir = dataDirOf(installDir);

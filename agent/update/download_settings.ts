@@ -3,14 +3,14 @@
  * and its bandwidth limit, from `check_update`'s reply.
  */
 import type { UpdateInfo } from "../../protocol/mod.ts";
-import type { ConfigManager } from "../config.ts";
+import type { ConfigFile } from "../config.ts";
 import type { DownloadOptions } from "../net/download.ts";
 
 /** `download_limit_kbps` counts kilobits per second (1 kbit = 1,000 bits). */
-export const BYTES_PER_KBIT = 125;
+const BYTES_PER_KBIT = 125;
 
 export function downloadSettings(
-  config: ConfigManager,
+  config: ConfigFile,
   info: Pick<UpdateInfo, "version"> & { download_limit_kbps?: number | null },
 ): Pick<DownloadOptions, "policy" | "idleTimeoutMs" | "bytesPerSecond"> {
   const kbps = info.download_limit_kbps;

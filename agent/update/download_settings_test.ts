@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { ConfigManager } from "../config.ts";
+import { ConfigFile } from "../config.ts";
 import { downloadSettings } from "./download_settings.ts";
 
 Deno.test("downloadSettings reads the policy from the config and the limit (kilobits) from the offer", async () => {
   const dir = await Deno.makeTempDir({ prefix: "agent-download-settings-" });
   try {
-    const config = await ConfigManager.create(dir, {
+    const config = await ConfigFile.create(dir, {
       server_url: "http://127.0.0.1:1",
       agent_id: "a",
       agent_token: "t",

@@ -41,7 +41,7 @@ export interface ExtractedUpdater {
 }
 
 /** The agent's error for a refused package. */
-export function refusalToUpdateError(error: PackageError, details: Record<string, unknown>) {
+function refusalToUpdateError(error: PackageError, details: Record<string, unknown>) {
   const trust = error.trustFailure;
   const all = { ...details, ...error.details, key_id: error.keyId };
   delete all.signed;

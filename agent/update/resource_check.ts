@@ -12,7 +12,7 @@ import { UpdateError } from "./update_error.ts";
  * free bytes. It lets tests simulate a full disk; release builds ignore it
  * (`TEST_HOOKS` in agent/test_hooks.ts).
  */
-export const FAKE_FREE_BYTES_ENV = "HANGAR_FAKE_FREE_BYTES";
+const FAKE_FREE_BYTES_ENV = "HANGAR_FAKE_FREE_BYTES";
 
 /** Free bytes available to this user on the volume holding `path`. */
 export async function freeBytes(path: string): Promise<number> {

@@ -46,7 +46,7 @@ export function packagePath(paths: AgentPaths, version: string): string {
   return join(paths.updateDir, `package-${version}.zip`);
 }
 
-export function updaterDir(paths: AgentPaths): string {
+function updaterDir(paths: AgentPaths): string {
   return join(paths.updateDir, "updater");
 }
 

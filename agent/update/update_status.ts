@@ -14,7 +14,7 @@ import type { Logger } from "../log.ts";
 import { Outbox, type SendResult } from "../outbox.ts";
 
 /** Download progress is reported at most this often. */
-export const PROGRESS_INTERVAL_MS = 5_000;
+const PROGRESS_INTERVAL_MS = 5_000;
 
 interface Attempt {
   attempt_id: string;
@@ -46,7 +46,7 @@ export class UpdateStatusReporter {
   #lastProgressAt = -Infinity;
 
   private constructor(
-    private readonly o: UpdateStatusOptions,
+    private readonly options: UpdateStatusOptions,
     private readonly outbox: Outbox<UpdateStatusReport>,
   ) {}
 
@@ -82,14 +82,14 @@ export class UpdateStatusReporter {
   /** Starts a new attempt from `from` to `to`: `downloading`, progress 0. */
   async begin(from: string, to: string): Promise<void> {
     this.#attempt = { attempt_id: crypto.randomUUID(), from_version: from, to_version: to };
-    await writeJsonAtomic(this.o.attemptPath, this.#attempt);
-    this.#lastProgressAt = (this.o.now ?? Date.now)();
+    await writeJsonAtomic(this.options.attemptPath, this.#attempt);
+    this.#lastProgressAt = (this.options.now ?? Date.now)();
     await this.#send("downloading", { progress: 0 });
   }
 
   /** Download progress (0..1); sent at most every PROGRESS_INTERVAL_MS, and always at 1. */
   progress(fraction: number): Promise<void> {
-    const now = (this.o.now ?? Date.now)();
+    const now = (this.options.now ?? Date.now)();
     if (fraction < 1 && now - this.#lastProgressAt < PROGRESS_INTERVAL_MS) {
       return Promise.resolve();
     }
@@ -131,7 +131,7 @@ export class UpdateStatusReporter {
         : `The agent restarted on ${runningVersion}, not ${attempt.to_version}`;
       await this.#send("failed", { error_type: errorType, message: message.slice(0, 10_000) });
     }
-    this.o.log.info("Update attempt settled", { ...attempt, running: runningVersion });
+    this.options.log.info("Update attempt settled", { ...attempt, running: runningVersion });
     await this.#forget();
   }
 
@@ -149,12 +149,12 @@ export class UpdateStatusReporter {
     try {
       await this.outbox.add({ ...this.#attempt, state, ...extra });
     } catch (error) {
-      this.o.log.error("Could not buffer an update status", { state, error: String(error) });
+      this.options.log.error("Could not buffer an update status", { state, error: String(error) });
     }
   }
 
   async #forget(): Promise<void> {
     this.#attempt = this.#handedOver = null;
-    await Deno.remove(this.o.attemptPath).catch(() => {});
+    await Deno.remove(this.options.attemptPath).catch(() => {});
   }
 }
