@@ -74,8 +74,6 @@ export type CreateRolloutRequest = z.infer<typeof CreateRolloutRequest>;
 
 export const ROLLOUT_STATUSES = ["running", "paused", "halted", "completed", "cancelled"] as const;
 export type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
-/** Statuses that count as the one active rollout. */
-export const ACTIVE_ROLLOUT_STATUSES: readonly RolloutStatus[] = ["running", "paused", "halted"];
 
 export const RolloutCounts = z.object({
   cohort: z.number(),

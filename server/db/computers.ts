@@ -68,14 +68,6 @@ export async function insertComputer(
   return toComputer(rows[0]);
 }
 
-export async function findComputerByAgentId(
-  db: Queryable,
-  agentId: string,
-): Promise<ComputerRow | null> {
-  const rows = await db.query(`SELECT ${COLUMNS} FROM computers WHERE agent_id = $1`, [agentId]);
-  return rows[0] ? toComputer(rows[0]) : null;
-}
-
 export async function findComputerById(db: Queryable, id: string): Promise<ComputerRow | null> {
   const rows = await db.query(`SELECT ${COLUMNS} FROM computers WHERE id::text = $1`, [id]);
   return rows[0] ? toComputer(rows[0]) : null;
