@@ -68,3 +68,8 @@ export interface OperationDoc {
 export function jsonReply(description: string, schema: z.ZodType, example: unknown): ReplyDoc {
   return { description, schema, example };
 }
+
+/** The replies of an operation whose only success is a 200 with a JSON body. */
+export function okJson(description: string, schema: z.ZodType, example: unknown) {
+  return { 200: jsonReply(description, schema, example) };
+}

@@ -30,7 +30,7 @@ import {
   UploadVersionForm,
 } from "../../protocol/mod.ts";
 import * as ex from "./examples.ts";
-import { type HeaderDoc, jsonReply, type OperationDoc } from "./operation.ts";
+import { type HeaderDoc, jsonReply, okJson, type OperationDoc } from "./operation.ts";
 
 const nextCursor: HeaderDoc = {
   name: NEXT_CURSOR_HEADER,
@@ -74,9 +74,7 @@ export const CORE_OPERATIONS: OperationDoc[] = [
     tag: "Server",
     summary: "Health check",
     auth: "none",
-    replies: {
-      200: jsonReply("The server is up", HealthReply, { status: "ok" }),
-    },
+    replies: okJson("The server is up", HealthReply, { status: "ok" }),
   },
   {
     method: "get",
@@ -332,9 +330,7 @@ export const CORE_OPERATIONS: OperationDoc[] = [
     tag: "Computers",
     summary: "The enrollment token agents enroll with",
     auth: "admin",
-    replies: {
-      200: jsonReply("The token", EnrollmentTokenReply, { enrollment_token: "try-hangar-token" }),
-    },
+    replies: okJson("The token", EnrollmentTokenReply, { enrollment_token: "try-hangar-token" }),
   },
   {
     method: "post",
@@ -366,9 +362,7 @@ export const CORE_OPERATIONS: OperationDoc[] = [
     tag: "Versions",
     summary: "List versions, highest semver first",
     auth: "admin",
-    replies: {
-      200: jsonReply("The versions", AgentVersionRecord.array(), [ex.versionExample]),
-    },
+    replies: okJson("The versions", AgentVersionRecord.array(), [ex.versionExample]),
   },
   {
     method: "put",
@@ -379,9 +373,7 @@ export const CORE_OPERATIONS: OperationDoc[] = [
     auth: "admin",
     params: { versionId: { description: "The version's id", example: ex.VERSION_ID } },
     body: { schema: SetStabilityRequest, example: { is_stable: true } },
-    replies: {
-      200: jsonReply("The version", AgentVersionRecord, { ...ex.versionExample, is_stable: true }),
-    },
+    replies: okJson("The version", AgentVersionRecord, { ...ex.versionExample, is_stable: true }),
     errors: [[404, "not_found", `Version "${ex.VERSION_ID}" not found`]],
   },
   {
@@ -391,9 +383,7 @@ export const CORE_OPERATIONS: OperationDoc[] = [
     summary: "One computer",
     auth: "admin",
     params: computerParam,
-    replies: {
-      200: jsonReply("The computer", ComputerSummary, ex.computerExample),
-    },
+    replies: okJson("The computer", ComputerSummary, ex.computerExample),
     errors: [[404, "not_found", `Computer "${ex.COMPUTER_ID}" not found`]],
   },
   {
@@ -403,9 +393,7 @@ export const CORE_OPERATIONS: OperationDoc[] = [
     summary: "A computer's errors, newest first",
     auth: "admin",
     params: computerParam,
-    replies: {
-      200: jsonReply("The errors", ComputerError.array(), [ex.computerErrorExample]),
-    },
+    replies: okJson("The errors", ComputerError.array(), [ex.computerErrorExample]),
     errors: [[404, "not_found", `Computer "${ex.COMPUTER_ID}" not found`]],
   },
   {
@@ -420,9 +408,7 @@ export const CORE_OPERATIONS: OperationDoc[] = [
       errorId: { description: "The error's id", example: ex.ERROR_ID },
     },
     body: { schema: ResolveErrorRequest, example: { resolution_notes: "Re-uploaded the package" } },
-    replies: {
-      200: jsonReply("The resolved error", ComputerError, ex.resolvedErrorExample),
-    },
+    replies: okJson("The resolved error", ComputerError, ex.resolvedErrorExample),
     errors: [
       [404, "not_found", `Error "${ex.ERROR_ID}" not found`],
       [409, "conflict", "The error is resolved already"],
@@ -450,9 +436,7 @@ export const CORE_OPERATIONS: OperationDoc[] = [
     tag: "API tokens",
     summary: "List API tokens (never their secrets)",
     auth: "admin",
-    replies: {
-      200: jsonReply("The live tokens, newest first", ApiTokenRecord.array(), [ex.tokenExample]),
-    },
+    replies: okJson("The live tokens, newest first", ApiTokenRecord.array(), [ex.tokenExample]),
   },
   {
     method: "delete",

@@ -12,7 +12,7 @@ import {
   UpdateStatusReport,
 } from "../../protocol/mod.ts";
 import * as ex from "./examples.ts";
-import { jsonReply, type OperationDoc } from "./operation.ts";
+import { jsonReply, okJson, type OperationDoc } from "./operation.ts";
 
 const ROLLOUT_ID = "7a9e4c2b-1d3f-4e5a-8b6c-9d0e1f2a3b4c";
 const ATTEMPT_ID = "2f1c9c4e-6f7a-4b7e-9d55-0a3c5e1b2d10";
@@ -50,9 +50,7 @@ export const ROLLOUT_OPERATIONS: OperationDoc[] = [
     auth: "admin",
     params: computerParam,
     body: { schema: ComputerPatch, example: { group: "canary", pinned_version: "1.4.2" } },
-    replies: {
-      200: jsonReply("The computer", ComputerSummary, ex.computerExample),
-    },
+    replies: okJson("The computer", ComputerSummary, ex.computerExample),
     errors: [[404, "not_found", `Computer "${ex.COMPUTER_ID}" not found`]],
   },
   {
@@ -148,9 +146,7 @@ export const ROLLOUT_OPERATIONS: OperationDoc[] = [
     tag: "Rollouts",
     summary: "Rollouts, newest first, with live counts",
     auth: "admin",
-    replies: {
-      200: jsonReply("The rollouts", Rollout.array(), [rolloutExample]),
-    },
+    replies: okJson("The rollouts", Rollout.array(), [rolloutExample]),
   },
   {
     method: "get",
