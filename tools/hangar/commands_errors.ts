@@ -3,7 +3,7 @@ import { MAX_BULK_RESOLVE } from "../../protocol/mod.ts";
 import type { Query } from "../../web/api_client.ts";
 import { UsageError } from "./cli_error.ts";
 import { type Command, str } from "./command.ts";
-import { table } from "./output.ts";
+import { pageTable } from "./output.ts";
 
 const ERROR_FILTERS = {
   type: {
@@ -47,16 +47,17 @@ export const ERROR_COMMANDS: Command[] = [
     maxArgs: 0,
     async run({ client, values }) {
       const page = await client.listErrors(errorQuery(values));
-      const rows = page.items.map((e) => [
-        e.reported_at,
-        e.hostname,
-        e.error_type,
-        e.error_message.slice(0, 60),
-        `${e.computer_id}:${e.id}`,
-      ]);
-      let human = table(["REPORTED", "HOSTNAME", "TYPE", "MESSAGE", "COMPUTER:ERROR"], rows);
-      if (page.next_cursor) human += `\nnext page: --after ${page.next_cursor}`;
-      return { json: { items: page.items, next_cursor: page.next_cursor }, human };
+      return pageTable(
+        page,
+        ["REPORTED", "HOSTNAME", "TYPE", "MESSAGE", "COMPUTER:ERROR"],
+        (e) => [
+          e.reported_at,
+          e.hostname,
+          e.error_type,
+          e.error_message.slice(0, 60),
+          `${e.computer_id}:${e.id}`,
+        ],
+      );
     },
   },
   {
@@ -124,15 +125,12 @@ export const ERROR_COMMANDS: Command[] = [
         limit: str(values, "limit"),
         after: str(values, "after"),
       });
-      const rows = page.items.map((e) => [
+      return pageTable(page, ["AT", "ACTOR", "ACTION", "TARGET"], (e) => [
         e.at,
         e.actor,
         e.action,
         e.target_type ? `${e.target_type} ${e.target_id ?? ""}` : "",
       ]);
-      let human = table(["AT", "ACTOR", "ACTION", "TARGET"], rows);
-      if (page.next_cursor) human += `\nnext page: --after ${page.next_cursor}`;
-      return { json: { items: page.items, next_cursor: page.next_cursor }, human };
     },
   },
 ];

@@ -21,3 +21,14 @@ export function facts(entries: [string, Cell][]): string {
   const width = Math.max(...entries.map(([key]) => key.length));
   return entries.map(([key, value]) => `${`${key}:`.padEnd(width + 1)} ${show(value)}`).join("\n");
 }
+
+/** One page of a cursor-paged list: its table, then how to ask for the next page. */
+export function pageTable<T>(
+  page: { items: T[]; next_cursor: string | null },
+  headers: string[],
+  row: (item: T) => Cell[],
+): { json: { items: T[]; next_cursor: string | null }; human: string } {
+  let human = table(headers, page.items.map(row));
+  if (page.next_cursor) human += `\nnext page: --after ${page.next_cursor}`;
+  return { json: { items: page.items, next_cursor: page.next_cursor }, human };
+}
