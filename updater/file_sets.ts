@@ -73,13 +73,7 @@ export async function backupOldFiles(
   afterFirstMove: () => void,
   retry?: RetryOptions,
 ): Promise<void> {
-  await moveEach(
-    oldFiles,
-    (p) => nativePath(paths.install, p),
-    (p) => nativePath(paths.backup, p),
-    afterFirstMove,
-    retry,
-  );
+  await moveEach(oldFiles, paths.install, paths.backup, afterFirstMove, retry);
   await pruneEmptyDirs(paths.install, oldFiles);
 }
 
@@ -90,13 +84,7 @@ export async function swapInNewFiles(
   afterFirstMove: () => void,
   retry?: RetryOptions,
 ): Promise<void> {
-  await moveEach(
-    newFiles,
-    (p) => nativePath(paths.staging, p),
-    (p) => nativePath(paths.install, p),
-    afterFirstMove,
-    retry,
-  );
+  await moveEach(newFiles, paths.staging, paths.install, afterFirstMove, retry);
 }
 
 /** True when every new file has left staging and sits in the install dir. */
@@ -128,13 +116,7 @@ export async function removeNewFiles(
     if (!await exists(nativePath(paths.install, p))) continue;
     if (!old.has(p) || await exists(nativePath(paths.backup, p))) toRemove.push(p);
   }
-  await moveEach(
-    toRemove,
-    (p) => nativePath(paths.install, p),
-    (p) => nativePath(paths.staging, p),
-    afterFirstMove,
-    retry,
-  );
+  await moveEach(toRemove, paths.install, paths.staging, afterFirstMove, retry);
   await pruneEmptyDirs(paths.install, toRemove);
 }
 
@@ -147,27 +129,22 @@ export async function restoreBackup(
 ): Promise<void> {
   const backedUp: string[] = [];
   for (const p of oldFiles) if (await exists(nativePath(paths.backup, p))) backedUp.push(p);
-  await moveEach(
-    backedUp,
-    (p) => nativePath(paths.backup, p),
-    (p) => nativePath(paths.install, p),
-    afterFirstMove,
-    retry,
-  );
+  await moveEach(backedUp, paths.backup, paths.install, afterFirstMove, retry);
 }
 
 /** Files still waiting in `from` are moved; ones already moved are skipped. */
 async function moveEach(
   files: string[],
-  from: (p: string) => string,
-  to: (p: string) => string,
+  fromDir: string,
+  toDir: string,
   afterFirstMove: () => void,
   retry?: RetryOptions,
 ): Promise<void> {
   let moved = 0;
   for (const p of files) {
-    if (!await exists(from(p))) continue;
-    await moveFile(from(p), to(p), retry);
+    const from = nativePath(fromDir, p);
+    if (!await exists(from)) continue;
+    await moveFile(from, nativePath(toDir, p), retry);
     if (++moved === 1) afterFirstMove();
   }
 }
