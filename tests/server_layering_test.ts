@@ -1,7 +1,7 @@
 /**
  * The server's import graph, as `deno info --json server/main.ts` reports it
  * (starts one `deno info` process): no module imports itself through others,
- * no product module depends on `tests/`, and routes and sockets reach the
+ * no product module depends on `tests/`, and routes, middleware and sockets reach the
  * database through services, never through `server/db/` (the `Db` type aside).
  */
 import assert from "node:assert/strict";
@@ -69,9 +69,9 @@ Deno.test("no module the server runs lives under tests/", () => {
   assert.deepEqual([...graph.keys()].filter((path) => path.startsWith("tests/")), []);
 });
 
-Deno.test("routes and sockets import no database module but the Db type", () => {
+Deno.test("routes, middleware and sockets import no database module but the Db type", () => {
   const reachesPast = [...graph].flatMap(([from, to]) =>
-    /^server\/(routes|ws)\//.test(from)
+    /^server\/(routes|ws|middleware)\//.test(from)
       ? to.filter((path) => path.startsWith("server/db/") && path !== "server/db/db.ts")
         .map((path) => `${from} -> ${path}`)
       : []
