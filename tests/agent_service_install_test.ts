@@ -213,7 +213,10 @@ Deno.test({
           ).agent_id;
           const dataDir = join(work, "var", "hangar-agent");
           assert.equal(await installService({ ...options, dataDir }, deps), 0);
-          assert.ok(lines.some((l) => l.includes("keeping it there")), lines.join("\n"));
+          assert.ok(
+            lines.some((l) => l.includes("installed before the data folder existed")),
+            lines.join("\n"),
+          );
           assert.equal(await exists(dataDir), false);
           assert.equal(await exists(join(installDir, DATA_DIR_POINTER)), false);
           assert.equal(
@@ -223,6 +226,28 @@ Deno.test({
           );
         },
       );
+
+      await t.step("installed again with another --data-dir: the data stays", async () => {
+        const installDir = join(work, "twice");
+        const first = join(work, "data one");
+        const { lines, deps } = recorder("linux", work);
+        const options = {
+          sourceDir: source,
+          installDir,
+          dataDir: first,
+          server: server.url,
+          token: server.enrollmentToken,
+        };
+        assert.equal(await installService(options, deps), 0);
+        const second = join(work, "data two");
+        assert.equal(await installService({ ...options, dataDir: second }, deps), 0);
+        assert.ok(
+          lines.some((l) => l.includes(`data is in ${first} (data_dir.json)`)),
+          lines.join("\n"),
+        );
+        assert.ok(lines.some((l) => l.startsWith("Already enrolled")), lines.join("\n"));
+        assert.equal(await exists(second), false);
+      });
 
       await t.step("the default folders", () => {
         assert.equal(defaultDataDir("linux"), "/var/lib/hangar-agent");

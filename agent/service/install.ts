@@ -70,20 +70,25 @@ export function defaultDataDir(platform: ServicePlatform): string {
 const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
 
 /**
- * The data folder this install uses: `wanted`, unless the install folder
- * already holds an agent's data without a pointer (installed before the data
- * folder existed): that data stays where it is, so the computer keeps its
- * identity and its unsent reports.
+ * The data folder this install uses: `wanted`, unless an install is already
+ * there with its data elsewhere (its data_dir.json) or in the install folder
+ * itself (installed before the data folder existed): existing data stays
+ * where it is, so the computer keeps its identity and its unsent reports.
  */
 async function chooseDataDir(installDir: string, wanted: string, deps: ServiceDeps) {
-  if (wanted === installDir) return wanted;
-  if (await exists(join(installDir, DATA_DIR_POINTER))) return wanted;
-  if (await exists(join(installDir, CONFIG_DIR, "config.json"))) {
+  const keep = (current: string, why: string) => {
     deps.log(
-      `${installDir} already holds this agent's data (installed before the data folder existed); ` +
-        `keeping it there, not in ${wanted}. Uninstall with --purge and install again to move it.`,
+      `This install's data is in ${current} (${why}); keeping it there, not in ${wanted}. ` +
+        `To move it: agent uninstall --purge, then install again (a new enrollment).`,
     );
-    return installDir;
+    return current;
+  };
+  if (await exists(join(installDir, DATA_DIR_POINTER))) {
+    const current = dataDirOf(installDir);
+    return current === wanted ? wanted : keep(current, DATA_DIR_POINTER);
+  }
+  if (wanted !== installDir && await exists(join(installDir, CONFIG_DIR, "config.json"))) {
+    return keep(installDir, "installed before the data folder existed");
   }
   return wanted;
 }
