@@ -71,6 +71,41 @@ for (const { adapter, ignore, label } of TEST_ADAPTERS) {
   });
 
   Deno.test({
+    name: `AgentAuth reads many agents' first authentications in a few statements (${label})`,
+    ignore,
+    async fn() {
+      await using h = await makeTestApp({ adapter });
+      const agents = [];
+      for (let i = 0; i < 40; i++) agents.push(await h.registerAgent(`pc-${i}`));
+      const { db, queries } = countingDb(h.db);
+      // A fresh AgentAuth: nothing cached, as after a restart.
+      const auth = new AgentAuth(db, h.enrollmentToken, h.deps.lastSeen);
+      const unknownId = crypto.randomUUID();
+      const wrong = "w".repeat(agents[0].agent_token.length);
+      const attempts = [
+        ...agents.map((a) => auth.authenticate(a.agent_id, a.agent_token, null)),
+        // The same agent twice at once, an unknown id and a wrong token, in the same storm.
+        auth.authenticate(agents[0].agent_id, agents[0].agent_token, null),
+        auth.authenticate(unknownId, wrong, null),
+        auth.authenticate(agents[1].agent_id, wrong, null),
+      ];
+      const results = await Promise.allSettled(attempts);
+      for (const [i, agent] of agents.entries()) {
+        const r = results[i];
+        assert.equal(r.status, "fulfilled", `agent ${i}`);
+        assert.equal(r.value.computerId, agent.computerId);
+      }
+      assert.equal(results[40].status, "fulfilled");
+      for (const r of results.slice(41)) {
+        assert.equal(r.status, "rejected");
+        assert.ok(r.reason instanceof HttpError && r.reason.status === 401);
+      }
+      assert.ok(queries() <= 4, `${queries()} statements for 41 agents' first authentications`);
+      assert.equal(auth.lookupStatements, queries());
+    },
+  });
+
+  Deno.test({
     name: `POST /api/agent/register answers 429 after repeated wrong enrollment tokens (${label})`,
     ignore,
     async fn() {

@@ -23,6 +23,12 @@ export const PRESENCE_INTERVAL_MS = 30_000;
 const PRESENCE_TTL_FACTOR = 3;
 /** A UUID and its JSON quoting: 150 of them stay well under NOTIFY's 8000-byte payload limit. */
 const IDS_PER_MESSAGE = 150;
+/**
+ * Computers going online or offline here are announced together, at most this
+ * long after the first of them: a reconnect storm of 10,000 agents costs ~70
+ * NOTIFYs, not 10,000 (issue 17, item 2).
+ */
+export const PRESENCE_BATCH_MS = 100;
 
 export interface LiveUpdatesDeps {
   notifier: Notifier;
@@ -69,8 +75,28 @@ export function startLiveUpdates(
   hub.onChange((computerId) => {
     adminHub.broadcast({ event: COMPUTERS_CHANGED, payload: { computer_id: computerId } });
   });
+  /** Computer id → whether it is connected here, in the order the changes came. */
+  let changes = new Map<string, boolean>();
+  let batchTimer: ReturnType<typeof setTimeout> | null = null;
+  const sendChanges = async () => {
+    batchTimer = null;
+    const batch = changes;
+    changes = new Map();
+    const online: string[] = [];
+    const offline: string[] = [];
+    for (const [id, here] of batch) (here ? online : offline).push(id);
+    for (let i = 0; i < online.length || i < offline.length; i += IDS_PER_MESSAGE) {
+      await announce(
+        online.slice(i, i + IDS_PER_MESSAGE),
+        offline.slice(i, i + IDS_PER_MESSAGE),
+      );
+    }
+  };
   hub.onLocalPresence((computerId, here) => {
-    void (here ? announce([computerId], []) : announce([], [computerId]));
+    // The latest state wins: online then offline within one batch announces offline only.
+    changes.delete(computerId);
+    changes.set(computerId, here);
+    batchTimer ??= setTimeout(() => void sendChanges(), PRESENCE_BATCH_MS);
   });
 
   const timer = setInterval(() => {
@@ -83,6 +109,10 @@ export function startLiveUpdates(
 
   return async function stopLiveUpdates() {
     clearInterval(timer);
+    if (batchTimer) {
+      clearTimeout(batchTimer);
+      await sendChanges();
+    }
     const ids = hub.localComputers();
     for (let i = 0; i < ids.length; i += IDS_PER_MESSAGE) {
       await announce([], ids.slice(i, i + IDS_PER_MESSAGE));

@@ -30,6 +30,8 @@ export interface BenchServer {
    * baselines are taken on a restarted one. Sessions and agents stay valid.
    */
   restart(whileStopped?: () => Promise<void>): Promise<void>;
+  /** How the last restart went: ms to stop (SIGTERM, SIGKILL after 5 s), ms to answer again. */
+  lastRestart?: { stopMs: number; startMs: number; killed: boolean };
   stop(): Promise<void>;
 }
 
@@ -132,12 +134,20 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       memory: () => readMemory(server.pid),
       resetPeak: () => resetPeak(server.pid),
       async restart(whileStopped?: () => Promise<void>) {
+        const t0 = performance.now();
         await proc!.stop();
+        const stoppedMs = performance.now() - t0;
         await whileStopped?.();
         proc = (await spawn()).process;
         server.pid = proc.pid;
         server.process = proc;
         server.inspector = inspectorUrl(proc.output());
+        server.lastRestart = {
+          stopMs: stoppedMs,
+          startMs: performance.now() - t0 - stoppedMs,
+          // The grace before SIGKILL is 5 s (tools/process.ts).
+          killed: stoppedMs >= 4_900,
+        };
       },
       stop: cleanUp,
     };

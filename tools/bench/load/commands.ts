@@ -43,6 +43,28 @@ export const commands = {
     return { open: f.openCount(), drops: f.drops, reconnects: f.reconnects };
   },
 
+  /**
+   * The reconnects since `since` (wall ms): how many, when the last one
+   * succeeded, the busiest second, and the failed handshakes by reason.
+   */
+  storm(a: { since: number }) {
+    const f = needFleet();
+    const times = f.reopenedAt.filter((t) => t >= a.since);
+    const perSecond = new Map<number, number>();
+    for (const t of times) {
+      const s = Math.floor((t - a.since) / 1000);
+      perSecond.set(s, (perSecond.get(s) ?? 0) + 1);
+    }
+    return Promise.resolve({
+      reopened: times.length,
+      first_ms: times.length ? times[0] - a.since : NaN,
+      last_ms: times.length ? maximum(times) - a.since : NaN,
+      busiest_second: perSecond.size ? maximum([...perSecond.values()]) : 0,
+      per_second: [...perSecond].sort((x, y) => x[0] - y[0]).map(([, n]) => n),
+      failures: Object.fromEntries(f.failures),
+    });
+  },
+
   /** Keeps the sockets open for `ms`; reports the ones that closed. */
   async hold(a: { ms: number }) {
     const f = needFleet();

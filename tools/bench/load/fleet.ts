@@ -22,6 +22,16 @@ const DenoWebSocket = WebSocket as unknown as new (
 
 export const FLEET_VERSION = "1.0.0";
 
+/** A failed handshake's reason, short enough to count: the HTTP status when there was one. */
+export function failureReason(message: string): string {
+  const status = /\b([1-5]\d\d)\b/.exec(message)?.[1];
+  if (status) return `HTTP ${status}`;
+  if (/refused/i.test(message)) return "connection refused";
+  if (/timed out/i.test(message)) return "timed out";
+  if (/reset/i.test(message)) return "connection reset";
+  return message.replace(/^handshake failed: /, "").slice(0, 120);
+}
+
 export interface Credentials {
   agent_id: string;
   agent_token: string;
@@ -37,6 +47,10 @@ export class Fleet {
   /** Dropped sockets opened again. */
   reconnects = 0;
   onReconnected: ((agent: number) => void) | null = null;
+  /** Wall-clock ms of each reconnect that succeeded (a storm's handshake rate). */
+  reopenedAt: number[] = [];
+  /** Failed handshakes of reconnects, by reason ("503", "connection refused", ...). */
+  failures = new Map<string, number>();
   #closing = false;
   onNewVersion: ((agent: number, version: string) => void) | null = null;
 
@@ -177,8 +191,11 @@ export class Fleet {
       try {
         this.sockets[i] = await this.#open(i);
         this.reconnects++;
+        this.reopenedAt.push(wallMs());
         this.onReconnected?.(i);
-      } catch {
+      } catch (error) {
+        const reason = failureReason((error as Error).message);
+        this.failures.set(reason, (this.failures.get(reason) ?? 0) + 1);
         this.#reconnect(i, attempt + 1);
       }
     }, ceiling / 2 + Math.random() * ceiling / 2);

@@ -25,6 +25,7 @@ export async function runReconnectStorm(ctx: Context): Promise<void> {
     await enroll(p, n);
     await connect(p, n);
     progress(`restarting the server with ${n} agents connected`);
+    const stopped = wallMs();
     await p.server.restart();
     const up = wallMs();
     const open = await p.load.call("awaitOpen", { count: n, timeoutMs: 120_000 }, 180_000);
@@ -37,6 +38,20 @@ export async function runReconnectStorm(ctx: Context): Promise<void> {
       await new Promise((r) => setTimeout(r, 200));
     }
     const allOnline = wallMs();
+    const storm = await p.load.call("storm", { since: stopped }, 60_000);
+    const downS = (up - stopped) / 1000;
+    const r = p.server.lastRestart;
+    progress(
+      `server down for ${downS.toFixed(1)} s (stop ${r?.stopMs.toFixed(0)} ms` +
+        `${r?.killed ? ", SIGKILL after 5 s" : ""}, start ${
+          r?.startMs.toFixed(0)
+        } ms); reopened per second from the stop: ` +
+        `${storm.per_second.join(" ")}; failed handshakes ${JSON.stringify(storm.failures)}`,
+    );
+    const spanS = (storm.last_ms - storm.first_ms) / 1000;
+    const errors5xx = Object.entries(storm.failures)
+      .filter(([reason]) => /^HTTP 5/.test(reason))
+      .reduce((sum, [, count]) => sum + count, 0);
     figure(ctx, NAME, {
       name: "reconnected",
       value: open.open,
@@ -57,6 +72,22 @@ export async function runReconnectStorm(ctx: Context): Promise<void> {
       unit: "s",
       target: { op: "<=", limit: 15 },
       note: `${online} of ${n} online in the admin list`,
+    });
+    figure(ctx, NAME, {
+      name: "handshake_rate",
+      value: storm.reopened / Math.max(spanS, 0.001),
+      unit: "sockets/s",
+      target: { op: ">=", limit: 1500 },
+      note: `${storm.reopened} sockets reopened between the first and the last reopen ` +
+        `(${spanS.toFixed(1)} s); busiest second ${storm.busiest_second}`,
+    });
+    figure(ctx, NAME, {
+      name: "handshakes_5xx",
+      value: errors5xx,
+      unit: "replies",
+      target: { op: "<=", limit: 0 },
+      note: `failed handshakes: ${JSON.stringify(storm.failures)} (refused ones while the ` +
+        `server was down for ${downS.toFixed(1)} s)`,
     });
     await p.load.call("closeAll", {}, 60_000);
   });
