@@ -3,7 +3,8 @@
  * the report, a scratch directory, and a helper that starts the scenario's
  * own server and load processes and always stops both.
  */
-import { type LoadProcess, startLoad } from "./load_process.ts";
+import { LoadGroup } from "./load_group.ts";
+import type { LoadProcess } from "./load_process.ts";
 import { childFileLimit, ensureKernelSettings } from "./os_limits.ts";
 import { startCpuProfile, summarizeProfile } from "./profile.ts";
 import { type FigureInput, progress, Report } from "./report.ts";
@@ -68,7 +69,10 @@ export function figure(ctx: Context, scenario: string, input: FigureInput): void
 
 export interface Processes {
   server: BenchServer;
+  /** The first load process (the only one unless `loads` asked for more). */
   load: LoadProcess;
+  /** Every load process; `enroll` and `connect` share the fleet out between them. */
+  group: LoadGroup;
 }
 
 /**
@@ -81,6 +85,8 @@ export interface ProcessOptions {
   env?: Record<string, string>;
   /** Start the server with the V8 inspector (garbage collection on demand); implied by `--profile`. */
   inspect?: boolean;
+  /** Load processes sharing the fleet (default 1). */
+  loads?: number;
 }
 
 export async function withProcesses<T>(
@@ -96,28 +102,24 @@ export async function withProcesses<T>(
     env: options.env,
     inspect: options.inspect || ctx.profileDir !== null,
   });
-  let load: LoadProcess | null = null;
+  let group: LoadGroup | null = null;
   try {
-    load = startLoad(nofile);
-    return await fn({ server, load });
+    group = LoadGroup.start(options.loads ?? 1, nofile);
+    return await fn({ server, load: group.loads[0], group });
   } catch (error) {
     progress(`server output (tail):\n${server.process.output().slice(-4000)}`);
     throw error;
   } finally {
-    await load?.stop();
+    await group?.stop();
     await server.stop();
   }
 }
 
 /** Enrolls `count` agents through the API, in batches of bounded concurrency. */
 export async function enroll(p: Processes, count: number): Promise<void> {
-  progress(`enrolling ${count} agents`);
-  const r = await p.load.call("enroll", {
-    server: p.server.url,
-    token: p.server.enrollmentToken,
-    count,
-    concurrency: 32,
-  }, 30 * 60_000);
+  const loads = p.group.loads.length;
+  progress(`enrolling ${count} agents${loads > 1 ? ` from ${loads} load processes` : ""}`);
+  const r = await p.group.enroll(p.server.url, p.server.enrollmentToken, count, 32);
   if (r.failed > 0) throw new Error(`${r.failed} of ${count} enrollments failed: ${r.last_error}`);
   progress(`enrolled ${r.enrolled} agents in ${(r.ms / 1000).toFixed(1)} s`);
 }
@@ -128,10 +130,10 @@ export async function enroll(p: Processes, count: number): Promise<void> {
  */
 export async function connect(p: Processes, count: number): Promise<number> {
   progress(`opening ${count} agent WebSockets`);
-  const r = await p.load.call("connect", { concurrency: 200 }, 30 * 60_000);
+  const r = await p.group.connect(200);
   progress(`${r.connected} connected in ${(r.ms / 1000).toFixed(1)} s (${r.failed} failed)`);
   if (r.connected < count) {
-    const again = await p.load.call("awaitOpen", { count, timeoutMs: 60_000 }, 120_000);
+    const again = await p.group.awaitOpen(count, 60_000);
     progress(
       `${again.drops} dropped by the server while connecting, ${again.reconnects} reconnected`,
     );

@@ -60,7 +60,10 @@ export const commands = {
       first_ms: times.length ? times[0] - a.since : NaN,
       last_ms: times.length ? maximum(times) - a.since : NaN,
       busiest_second: perSecond.size ? maximum([...perSecond.values()]) : 0,
-      per_second: [...perSecond].sort((x, y) => x[0] - y[0]).map(([, n]) => n),
+      per_second: Array.from(
+        { length: perSecond.size ? maximum([...perSecond.keys()]) + 1 : 0 },
+        (_, s) => perSecond.get(s) ?? 0,
+      ),
       failures: Object.fromEntries(f.failures),
     });
   },
@@ -74,7 +77,7 @@ export const commands = {
   },
 
   /** Waits until every open socket got the new-version event; times from `t0` (wall ms). */
-  async awaitEvents(a: { t0: number; timeoutMs: number }) {
+  async awaitEvents(a: { t0: number; timeoutMs: number; raw?: boolean }) {
     const f = needFleet();
     const expected = f.openCount();
     const deadline = Date.now() + a.timeoutMs;
@@ -88,6 +91,8 @@ export const commands = {
       p50_ms: percentile(delays, 50),
       p99_ms: percentile(delays, 99),
       max_ms: maximum(delays),
+      /** Every delay, when asked (a group of load processes merges them). */
+      delays: a.raw ? delays : undefined,
     };
   },
 
