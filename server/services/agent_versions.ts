@@ -74,6 +74,8 @@ function buildSnapshot(rows: AgentVersionRow[]): Snapshot {
 
 export class AgentVersions {
   #snapshot: Promise<Snapshot> | null = null;
+  /** `#snapshot` once it has resolved, for lookups that do not wait (check_update). */
+  #ready: { promise: Promise<Snapshot>; value: Snapshot } | null = null;
   #loadedAt = 0;
   /** The last snapshot that loaded: what lookups read while the database is away. */
   #lastGood: Snapshot | null = null;
@@ -105,6 +107,21 @@ export class AgentVersions {
   /** The highest stable version not above `ceiling` (null: no ceiling), or null. */
   async latestStableAtMost(ceiling: string | null): Promise<AgentVersionRow | null> {
     const snapshot = await this.#load();
+    if (ceiling === null) return snapshot.latestStable;
+    return snapshot.sorted.find((row) => row.is_stable && semver.lte(row.version, ceiling)) ??
+      null;
+  }
+
+  /**
+   * `latestStableAtMost` answered from the loaded list without waiting, or
+   * undefined when the list must be (re)loaded first: the hottest route then
+   * costs no promise (issue 17, item 3).
+   */
+  latestStableAtMostNow(ceiling: string | null): AgentVersionRow | null | undefined {
+    const ready = this.#ready;
+    if (!ready || ready.promise !== this.#snapshot) return undefined;
+    if (this.now() - this.#loadedAt > SNAPSHOT_TTL_MS) return undefined;
+    const snapshot = ready.value;
     if (ceiling === null) return snapshot.latestStable;
     return snapshot.sorted.find((row) => row.is_stable && semver.lte(row.version, ceiling)) ??
       null;
@@ -192,7 +209,10 @@ export class AgentVersions {
     const loading = boundedWait(listAgentVersions(this.db), SNAPSHOT_WAIT_MS, "version list")
       .then(buildSnapshot)
       .then((snapshot) => {
-        if (this.#generation === generation) this.#lastGood = snapshot;
+        if (this.#generation === generation) {
+          this.#lastGood = snapshot;
+          this.#ready = { promise: loading, value: snapshot };
+        }
         return snapshot;
       })
       .catch((error) => {
@@ -203,7 +223,9 @@ export class AgentVersions {
           throw error;
         }
         // Outage: serve the last list, and try the database again in a while.
-        this.#snapshot = Promise.resolve(lastGood);
+        const kept = Promise.resolve(lastGood);
+        this.#snapshot = kept;
+        this.#ready = { promise: kept, value: lastGood };
         this.#loadedAt = this.now() - SNAPSHOT_TTL_MS + OUTAGE_RETRY_MS;
         return lastGood;
       });

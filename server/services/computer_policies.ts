@@ -34,6 +34,13 @@ export class ComputerPolicies {
     return policy;
   }
 
+  /** The cached policy while it is fresh, without a promise; undefined when `get` must load it. */
+  getNow(computerId: string): ComputerPolicy | undefined {
+    const cached = this.#cache.get(computerId);
+    if (cached && this.now() - cached.loadedAt <= this.ttlMs) return cached.policy;
+    return undefined;
+  }
+
   /** The cached policy without a query (null when not cached). */
   peek(computerId: string): ComputerPolicy | null {
     return this.#cache.get(computerId)?.policy ?? null;

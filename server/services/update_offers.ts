@@ -13,6 +13,7 @@ import type { UpdateInfo } from "../../protocol/mod.ts";
 import type { AgentVersionRow } from "../db/agent_versions.ts";
 import type { AgentVersions } from "./agent_versions.ts";
 import type { ComputerPolicies } from "./computer_policies.ts";
+import type { ComputerPolicy } from "../db/computer_settings.ts";
 import { inCohort } from "./rollout_cohort.ts";
 import type { Rollouts } from "./rollouts.ts";
 
@@ -36,6 +37,8 @@ function memoised(compare: (a: string, b: string) => boolean): (a: string, b: st
 
 const isGreater = memoised((a, b) => semver.gt(a, b));
 const isAtMost = memoised((a, b) => semver.lte(a, b));
+const newer = (row: AgentVersionRow, current: string | null) =>
+  current === null || isGreater(row.version, current);
 
 export class UpdateOffers {
   /** The JSON reply per offered version row (a reloaded list has new rows) and download limit. */
@@ -54,23 +57,46 @@ export class UpdateOffers {
    * `UpdateInfo` JSON reply, or null (204).
    */
   async checkUpdate(computerId: string, current: string | null): Promise<string | null> {
+    const now = this.checkUpdateNow(computerId, current);
+    if (now !== undefined) return now;
     const policy = await this.policies.get(computerId);
     if (!policy || policy.updates_paused) return null;
-    const pin = policy.pinned_version;
-    const newer = (row: AgentVersionRow) => current === null || isGreater(row.version, current);
-    const withinPin = (row: AgentVersionRow) => pin === null || isAtMost(row.version, pin);
+    const viaRollout = this.#rolloutOffer(policy, current);
+    if (viaRollout) return this.#reply(policy, viaRollout);
+    const stable = await this.versions.latestStableAtMost(policy.pinned_version);
+    return this.#reply(policy, stable && newer(stable, current) ? stable : null);
+  }
 
-    let offer: AgentVersionRow | null = null;
+  /**
+   * `checkUpdate` from memory alone, without a promise: undefined when the
+   * computer's policy or the version list must be read first. This is the
+   * path nearly every check takes.
+   */
+  checkUpdateNow(computerId: string, current: string | null): string | null | undefined {
+    const policy = this.policies.getNow(computerId);
+    if (policy === undefined) return undefined;
+    if (policy.updates_paused) return null;
+    const viaRollout = this.#rolloutOffer(policy, current);
+    if (viaRollout) return this.#reply(policy, viaRollout);
+    const stable = this.versions.latestStableAtMostNow(policy.pinned_version);
+    if (stable === undefined) return undefined;
+    return this.#reply(policy, stable && newer(stable, current) ? stable : null);
+  }
+
+  /** The running rollout's version when the computer is in its cohort and may take it. */
+  #rolloutOffer(policy: ComputerPolicy, current: string | null): AgentVersionRow | null {
     const rollout = this.rollouts.active;
-    if (
-      rollout?.status === "running" && inCohort(rollout.cohort, rollout.id, policy) &&
-      newer(rollout.version) && withinPin(rollout.version)
-    ) {
-      offer = rollout.version;
-    } else {
-      const stable = await this.versions.latestStableAtMost(pin);
-      if (stable && newer(stable)) offer = stable;
+    if (rollout?.status !== "running" || !inCohort(rollout.cohort, rollout.id, policy)) {
+      return null;
     }
+    const pin = policy.pinned_version;
+    const version = rollout.version;
+    if (!newer(version, current) || (pin !== null && !isAtMost(version.version, pin))) return null;
+    return version;
+  }
+
+  /** The JSON reply offering `offer` (null: nothing, 204), made once per version and limit. */
+  #reply(policy: ComputerPolicy, offer: AgentVersionRow | null): string | null {
     if (!offer) return null;
     const limit = policy.download_limit_kbps ?? this.defaultLimitKbps;
     let byLimit = this.#replies.get(offer);
