@@ -78,3 +78,47 @@ export async function ensureKernelSettings(connections: number): Promise<void> {
     await writeSysctl("/proc/sys/fs/file-max", String(connections * 4), "system-wide open files");
   }
 }
+
+/** Descriptors a server process needs besides its agents' sockets (database, files, pipes, runtime). */
+export const SERVER_SPARE_FILES = 1000;
+
+export interface AgentCeiling {
+  /** Agents one process can hold here (all of `wanted` when the limit allows). */
+  agents: number;
+  /** The hard RLIMIT_NOFILE. */
+  hard: number;
+  /** Why fewer than `wanted`, with the proof (the refused attempt to raise the limit); null when not capped. */
+  why: string | null;
+}
+
+/**
+ * How many of `wanted` agents one server process can hold under this
+ * machine's hard open-file limit. When the limit is too low it tries to raise
+ * it (`ulimit -Hn` in a shell, which needs CAP_SYS_RESOURCE) and reports what
+ * the system answered, so a capped run says why instead of failing.
+ */
+export async function agentCeiling(wanted: number): Promise<AgentCeiling> {
+  const { hard } = await fileLimits();
+  const needed = wanted + SERVER_SPARE_FILES;
+  if (hard >= needed) return { agents: wanted, hard, why: null };
+  const attempt = await new Deno.Command("sh", {
+    args: ["-c", `ulimit -Hn ${needed} && ulimit -Hn`],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const answer = new TextDecoder().decode(attempt.success ? attempt.stdout : attempt.stderr)
+    .trim();
+  if (attempt.success && Number(answer) >= needed) {
+    // A child may raise it after all (started with `ulimit -n` by spawnDeno).
+    return { agents: wanted, hard: Number(answer), why: null };
+  }
+  const agents = Math.max(1, hard - SERVER_SPARE_FILES);
+  return {
+    agents,
+    hard,
+    why: `one server process holds one descriptor per agent: ${wanted} agents need ${needed}, ` +
+      `but the hard open-file limit here is ${hard} and raising it was refused ` +
+      `(sh: ulimit -Hn ${needed}: ${answer || `exit ${attempt.code}`}); ` +
+      `ran ${agents} agents instead`,
+  };
+}

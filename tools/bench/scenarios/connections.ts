@@ -7,11 +7,22 @@
  * the sockets keep alive; the growth without that collection, which includes
  * the garbage of the connect burst V8 has not yet reclaimed, is reported too.
  */
+import { loadsFor } from "../load_group.ts";
+import { agentCeiling } from "../os_limits.ts";
+import { makeBenchPackage } from "../packages.ts";
 import { MiB, settledRss } from "../process.ts";
 import { collectGarbage } from "../profile.ts";
 import { progress } from "../report.ts";
-import { type BenchServer } from "../server.ts";
-import { connect, type Context, enroll, figure, profiled, withProcesses } from "../scenario.ts";
+import { type BenchServer, markStable, uploadPackage } from "../server.ts";
+import {
+  connect,
+  type Context,
+  enroll,
+  figure,
+  profiled,
+  wallMs,
+  withProcesses,
+} from "../scenario.ts";
 
 const NAME = "connections";
 
@@ -22,15 +33,30 @@ async function rssAfterGc(server: BenchServer): Promise<number> {
 }
 
 export async function runConnections(ctx: Context): Promise<void> {
-  const n = ctx.scale.agents;
-  await withProcesses(ctx, { connections: n, inspect: true }, async (p) => {
+  const wanted = ctx.scale.agents;
+  // One server process holds a descriptor per agent: a machine whose hard limit is lower
+  // than the fleet runs the largest fleet it can, and the figure says why.
+  const ceiling = await agentCeiling(wanted);
+  if (ceiling.why) progress(`connections: ${ceiling.why}`);
+  const n = ceiling.agents;
+  const loads = loadsFor(n);
+  figure(ctx, NAME, {
+    name: "agents_on_one_instance",
+    value: n,
+    unit: "agents",
+    target: { op: ">=", limit: wanted },
+    note: ceiling.why ?? `hard open-file limit ${ceiling.hard}; ${loads} load process(es)`,
+  });
+  await withProcesses(ctx, { connections: n, inspect: true, loads }, async (p) => {
+    const pkg = await makeBenchPackage(ctx.workDir, "1.1.0", 1024);
+    const { record } = await uploadPackage(p.server, pkg.path, "1.1.0");
     await enroll(p, n);
     await p.server.restart();
     await settledRss(p.server.pid);
     const before = await rssAfterGc(p.server);
     const connectMs = await profiled(ctx, p.server, "connections-connect", () => connect(p, n));
     progress(`holding ${n} sockets for ${ctx.scale.holdMs / 1000} s`);
-    const held = await p.load.call("hold", { ms: ctx.scale.holdMs }, ctx.scale.holdMs + 60_000);
+    const held = await p.group.hold(ctx.scale.holdMs);
     const raw = (await p.server.memory()).rss;
     const after = await rssAfterGc(p.server);
     const kib = (bytes: number) => bytes / n / 1024;
@@ -60,6 +86,22 @@ export async function runConnections(ctx: Context): Promise<void> {
       unit: "sockets/s",
       note: "handshakes incl. agent auth, 200 at a time",
     });
-    await p.load.call("closeAll", {}, 60_000);
+    // The whole fleet hears of a new version (issue 17, item 1: p99 <= 2 s at 50,000).
+    const t0 = wallMs();
+    await markStable(p.server, record.id);
+    const events = await p.group.awaitEvents(t0, 60_000);
+    progress(
+      `${events.received}/${events.expected} notified, p50 ${events.p50_ms.toFixed(0)} ms, ` +
+        `p99 ${events.p99_ms.toFixed(0)} ms`,
+    );
+    figure(ctx, NAME, {
+      name: "notify_all_p99",
+      value: events.p99_ms,
+      unit: "ms",
+      target: { op: "<=", limit: 2000 },
+      note: `${events.received} of ${events.expected} open sockets notified; p50 ` +
+        `${events.p50_ms.toFixed(0)} ms, max ${events.max_ms.toFixed(0)} ms`,
+    });
+    await p.group.closeAll();
   });
 }

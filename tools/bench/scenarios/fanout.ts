@@ -4,6 +4,7 @@
  * `agent:new_version_available`. Three versions, one after another, so the
  * percentiles rest on three times the fleet's samples.
  */
+import { loadsFor } from "../load_group.ts";
 import { makeBenchPackage } from "../packages.ts";
 import { progress } from "../report.ts";
 import { connect, type Context, enroll, figure, wallMs, withProcesses } from "../scenario.ts";
@@ -14,7 +15,7 @@ const VERSIONS = ["1.1.0", "1.2.0", "1.3.0"];
 
 export async function runFanout(ctx: Context): Promise<void> {
   const n = ctx.scale.agents;
-  await withProcesses(ctx, { connections: n }, async (p) => {
+  await withProcesses(ctx, { connections: n, loads: loadsFor(n) }, async (p) => {
     const ids: string[] = [];
     for (const version of VERSIONS) {
       const pkg = await makeBenchPackage(ctx.workDir, version, 1024);
@@ -30,7 +31,7 @@ export async function runFanout(ctx: Context): Promise<void> {
     for (const [i, id] of ids.entries()) {
       const t0 = wallMs();
       await markStable(p.server, id);
-      const r = await p.load.call("awaitEvents", { t0, timeoutMs: 60_000 }, 120_000);
+      const r = await p.group.awaitEvents(t0, 60_000);
       progress(
         `${VERSIONS[i]}: ${r.received}/${r.expected} agents notified, ` +
           `p50 ${r.p50_ms.toFixed(0)} ms, p99 ${r.p99_ms.toFixed(0)} ms, max ${
@@ -60,6 +61,6 @@ export async function runFanout(ctx: Context): Promise<void> {
       note: `${drops} sockets dropped by the server during the run (an agent checks when it ` +
         `reconnects, so it still learns of the version)`,
     });
-    await p.load.call("closeAll", {}, 60_000);
+    await p.group.closeAll();
   });
 }
