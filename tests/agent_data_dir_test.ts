@@ -5,7 +5,8 @@
  * supervisor (`agent supervise`, the process the Windows task runs) against a
  * real server. Config, logs, lock, health and buffers land in the data
  * folder, the install folder holds the program only; an update to 1.1.0 swaps
- * the program and keeps the data (same identity, one log across versions);
+ * the program and keeps the data (same identity, one log across versions),
+ * and so does the rollback of a release whose agent exits at start;
  * uninstall removes the program and keeps the data unless --purge.
  */
 import assert from "node:assert/strict";
@@ -13,11 +14,23 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { installService, type ServiceDeps, uninstallService } from "../agent/service/install.ts";
 import { DATA_DIR_POINTER, DATA_NAMES } from "../package/layout.ts";
-import { buildPackage, type BuiltPackage } from "../tools/release/build_package.ts";
+import {
+  buildPackage,
+  type BuiltPackage,
+  refreshManifest,
+  zipPackage,
+} from "../tools/release/build_package.ts";
 import { extractZip } from "../tools/release/zip.ts";
 import { waitForComputer, waitForSteady } from "./helpers/e2e_setup.ts";
 import { isAlive } from "../tools/process.ts";
-import { listComputers, markStable, startServer, uploadPackage } from "./helpers/server_process.ts";
+import {
+  getComputerErrors,
+  listComputers,
+  markStable,
+  startServer,
+  uploadPackage,
+  waitFor,
+} from "./helpers/server_process.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -48,7 +61,7 @@ Deno.test({
     const installDir = join(work, "opt", "hangar agent");
     const dataDir = join(work, "var lib", "hangar-agent");
     const packages: Record<string, BuiltPackage> = {};
-    for (const version of ["1.0.0", "1.1.0"]) {
+    for (const version of ["1.0.0", "1.1.0", "1.2.0"]) {
       packages[version] = await buildPackage({
         root: ROOT,
         version,
@@ -56,6 +69,14 @@ Deno.test({
         outDir: join(work, "dist"),
       });
     }
+    // 1.2.0's agent exits at start: the updater rolls back to 1.1.0.
+    const broken = packages["1.2.0"];
+    await Deno.writeTextFile(
+      join(broken.packageDir, "agent.js"),
+      'console.error("this agent build is broken");\nDeno.exit(3);\n',
+    );
+    await refreshManifest(broken.packageDir);
+    await zipPackage(broken.packageDir, broken.zipPath);
     const source = join(work, "downloaded");
     await extractZip(packages["1.0.0"].zipPath, source);
     const server = await startServer();
@@ -165,6 +186,32 @@ Deno.test({
         await programOnly();
         const computer = (await listComputers(server)).find((c) => c.agent_id === agentId)!;
         await waitForComputer(server, computer.id, "on 1.1.0", (c) => c.agent_version === "1.1.0");
+      });
+
+      await t.step("a rollback restores the program and keeps the data", async () => {
+        const computer = (await listComputers(server)).find((c) => c.agent_id === agentId)!;
+        const record = await uploadPackage(server, broken.zipPath, "1.2.0", "broken on purpose");
+        await markStable(server, record.id);
+        await waitFor("the rollback reported", async () => {
+          const errors = await getComputerErrors(server, computer.id);
+          return errors.find((e) => e.error_type === "UpdateLaunchFailed");
+        }, 120_000).catch(async (e) => {
+          throw new Error(`${(e as Error).message}\n${await logs()}`);
+        });
+        await runningAt("1.1.0");
+        const manifest = JSON.parse(await Deno.readTextFile(join(installDir, "manifest.json")));
+        assert.equal(manifest.version, "1.1.0");
+        const config = JSON.parse(await Deno.readTextFile(data("config/config.json")));
+        assert.equal(config.agent_id, agentId, "same identity after the rollback");
+        assert.match(
+          await Deno.readTextFile(data("logs/updater.log")),
+          /Rollback 6\/6: done — the install is back at version 1\.1\.0/,
+        );
+        // The updater's result went to the data folder, and the next agent reported and removed it.
+        assert.equal(await exists(data("update_result.json")), false);
+        assert.equal(await exists(data("config/supervisor_hold")), false, "no hold left behind");
+        assert.ok(await exists(join(installDir, DATA_DIR_POINTER)), "the pointer survives");
+        await programOnly();
       });
 
       await t.step(
