@@ -12,7 +12,7 @@ import type { AgentHub } from "./agent_hub.ts";
 import { socketOptions, upgraderOf, type WsUpgradeDeps } from "./upgrade.ts";
 
 /**
- * Largest message an agent may send (it sends only small `pong` events). A
+ * Largest message an agent may send (the agent sends none; it is ignored). A
  * larger one closes the socket with 1009. Deno has no option to refuse a
  * frame before reading it: its WebSocket reads a message of up to 64 MiB into
  * memory before this code sees it; one socket per agent bounds what one agent
