@@ -7,7 +7,7 @@
  * now belongs to a process that started after the lock was written (Windows
  * reuses PIDs quickly). Otherwise the second agent stops with LockHeldError.
  */
-import process from "node:process";
+import { isPidAlive } from "../host/process.ts";
 import { bootTime, processStartTime } from "./process_identity.ts";
 
 export class LockHeldError extends Error {
@@ -17,18 +17,6 @@ export class LockHeldError extends Error {
         `lock file ${path}`,
     );
     this.name = "LockHeldError";
-  }
-}
-
-/** True when a process with this PID exists (signal 0 probes without touching it). */
-export function isProcessAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as { code?: string }).code === "EPERM";
   }
 }
 
@@ -56,7 +44,7 @@ export interface ProcessProbe {
   processStartTime(pid: number): Date | null;
 }
 
-const SYSTEM_PROBE: ProcessProbe = { isAlive: isProcessAlive, bootTime, processStartTime };
+const SYSTEM_PROBE: ProcessProbe = { isAlive: isPidAlive, bootTime, processStartTime };
 
 /**
  * Clock tolerance: boot and start times derived from uptimes and clock ticks

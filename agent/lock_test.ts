@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { isPidAlive } from "../host/process.ts";
 import {
   AgentLock,
-  isProcessAlive,
   type LockContent,
   LockHeldError,
   type ProcessProbe,
@@ -43,7 +43,7 @@ Deno.test("AgentLock.acquire writes this process's PID and release removes it", 
 
 Deno.test("AgentLock.acquire takes over a lock left by a dead process", async () => {
   const pid = await deadPid();
-  assert.equal(isProcessAlive(pid), false);
+  assert.equal(isPidAlive(pid), false);
   await withLockPath((path) => {
     Deno.writeTextFileSync(path, JSON.stringify({ pid, started_at: "2026-01-01T00:00:00Z" }));
     const lock = new AgentLock(path);

@@ -26,7 +26,7 @@ import {
 } from "../../package/mod.ts";
 import { ConfigFile } from "../config.ts";
 import { enroll } from "../enroll.ts";
-import { isProcessAlive } from "../lock.ts";
+import { isPidAlive } from "../../host/process.ts";
 import { readSuperviseState } from "../../host/supervisor.ts";
 import { protectDataDir } from "./config_permissions.ts";
 import { UNIT_DIR, UNIT_NAME, unitFile } from "./systemd_unit.ts";
@@ -308,7 +308,7 @@ export async function serviceStatus(installDir: string, deps: ServiceDeps): Prom
     (t) => JSON.parse(t) as { version: string; pid: number; server_reached_at?: string },
     () => null,
   );
-  const running = health && isProcessAlive(health.pid);
+  const running = health && isPidAlive(health.pid);
   lines.push(
     running
       ? `running:     version ${health.version}, pid ${health.pid}, server ${
