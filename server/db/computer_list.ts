@@ -153,6 +153,9 @@ export function roundEstimate(n: number): number {
   return Math.round(n / unit) * unit;
 }
 
+/** The table's size in pages as last read, per database: it picks the sample's fraction. */
+const lastPages = new WeakMap<object, number>();
+
 /**
  * How many computers match. Exactly when at most `exactUpTo` do (a count that
  * stops there, so it costs the same at any fleet size) or the table is small
@@ -161,36 +164,52 @@ export function roundEstimate(n: number): number {
  * `exactUpTo`, rounded to two significant figures. The sampled fraction is
  * `samplePages` over the table's pages rounded up to a power of two, so the same
  * blocks are read, and the same estimate given, until the table doubles.
+ *
+ * One statement (one round trip): the full count and the sample are evaluated
+ * only in the case that needs them. The fraction comes from the size the last
+ * call read; when the table has since crossed a power of two (or on the first
+ * call), the sample is taken again with the right one.
  */
 export async function countComputers(
   db: Queryable,
   filter: ComputerListFilter,
   limits: CountLimits = COUNT_LIMITS,
 ): Promise<ComputerCount> {
-  const w = filterWhere(filter);
-  const cap = w.param(limits.exactUpTo + 1);
-  const [first] = await db.query<{ n: number; pages: number }>(
-    `SELECT (SELECT count(*) FROM (SELECT 1 FROM computers ${w.sql} LIMIT ${cap}) capped)::int AS n,
-       (pg_relation_size('computers') / current_setting('block_size')::int)::int AS pages`,
-    w.params,
-  );
-  if (first.n <= limits.exactUpTo) return { total: first.n, estimated: false };
-  const all = filterWhere(filter);
-  if (first.pages <= limits.exactTablePages) {
-    const [row] = await db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM computers ${all.sql}`,
-      all.params,
+  const percentFor = (pages: number) =>
+    Math.min(100, (100 * limits.samplePages) / 2 ** Math.ceil(Math.log2(Math.max(1, pages))));
+  const run = async (percent: number) => {
+    const w = filterWhere(filter);
+    const upTo = w.param(limits.exactUpTo);
+    const cap = w.param(limits.exactUpTo + 1);
+    const tablePages = w.param(limits.exactTablePages);
+    const fraction = w.param(percent);
+    const [row] = await db.query<
+      { n: number; pages: number; exact: number | null; sampled: number | null }
+    >(
+      `SELECT n, pages,
+         CASE WHEN n > ${upTo} AND pages <= ${tablePages}
+           THEN (SELECT count(*) FROM computers ${w.sql})::int END AS exact,
+         CASE WHEN n > ${upTo} AND pages > ${tablePages}
+           THEN (SELECT count(*) FROM computers TABLESAMPLE SYSTEM (${fraction}) REPEATABLE (0)
+                 ${w.sql})::int END AS sampled
+       FROM (SELECT
+           (SELECT count(*) FROM (SELECT 1 FROM computers ${w.sql} LIMIT ${cap}) capped)::int AS n,
+           (pg_relation_size('computers') / current_setting('block_size')::int)::int AS pages
+         OFFSET 0) counted`,
+      w.params,
     );
-    return { total: row.n, estimated: false };
-  }
-  const percent = (100 * limits.samplePages) / 2 ** Math.ceil(Math.log2(first.pages));
-  const [row] = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM computers TABLESAMPLE SYSTEM (${
-      all.param(percent)
-    }) REPEATABLE (0) ${all.sql}`,
-    all.params,
-  );
-  const estimate = Math.max(limits.exactUpTo, (row.n * 100) / percent);
+    return row;
+  };
+  // Unknown size (the first call): a sample of 0% costs nothing and is taken again.
+  const known = lastPages.get(db);
+  const guess = known === undefined ? 0 : percentFor(known);
+  let row = await run(guess);
+  lastPages.set(db, row.pages);
+  if (row.n <= limits.exactUpTo) return { total: row.n, estimated: false };
+  if (row.exact !== null) return { total: row.exact, estimated: false };
+  const percent = percentFor(row.pages);
+  if (percent !== guess) row = await run(percent);
+  const estimate = Math.max(limits.exactUpTo, ((row.sampled ?? 0) * 100) / percent);
   return { total: roundEstimate(estimate), estimated: true };
 }
 
