@@ -89,11 +89,14 @@ class Where {
 /**
  * Semver "below" (`op` "<") or "at or above" (">="): by the stored numeric key,
  * then prereleases of one version by their text. A row comparison, so it is one
- * range of the semver sort index (an index-only scan); the function runs once,
- * on the value given.
+ * range of the semver sort index (an index-only scan). The given value's key is a
+ * subquery, computed once: in a generic plan (a prepared statement run many times)
+ * the inlined function was otherwise evaluated for every row, and its estimated
+ * cost was high enough to have PostgreSQL JIT-compile the query (30 ms).
  */
 function versionCompareSql(op: "<" | ">=", value: string): string {
-  return `(agent_version_key, agent_version) ${op} (hangar_semver_key(${value}), ${value}::text)`;
+  return `(agent_version_key, agent_version) ${op}
+    ((SELECT hangar_semver_key(${value})), ${value}::text)`;
 }
 
 function filterWhere(filter: ComputerListFilter): Where {
