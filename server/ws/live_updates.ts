@@ -113,10 +113,14 @@ export function startLiveUpdates(
       clearTimeout(batchTimer);
       await sendChanges();
     }
+    // All at once: one after another they took 2.1 s for 3,000 agents, so a stop with 10,000
+    // outlasted the 5 s before SIGKILL (the bench) and its sockets were never closed cleanly.
     const ids = hub.localComputers();
+    const chunks: string[][] = [];
     for (let i = 0; i < ids.length; i += IDS_PER_MESSAGE) {
-      await announce([], ids.slice(i, i + IDS_PER_MESSAGE));
+      chunks.push(ids.slice(i, i + IDS_PER_MESSAGE));
     }
+    await Promise.all(chunks.map((chunk) => announce([], chunk)));
     unsubscribe();
   };
 }
