@@ -3,10 +3,13 @@
  * once: a child with its output kept and its lines watched, stopped with
  * SIGTERM then SIGKILL; a Hangar server started on port 0 that reports the
  * port it got (no free-port probe, which races when tests run in parallel);
- * the processes of an agent install found and stopped by PID. Product code
- * does not import it.
+ * an agent package installed and enrolled; the processes of an install found
+ * and stopped by PID. Product code does not import it.
  */
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseManifest } from "../package/mod.ts";
+import { extractZip } from "./release/zip.ts";
 
 export interface ChildOptions {
   args: string[];
@@ -246,4 +249,59 @@ export async function stopProcessesNaming(text: string, graceMs = 5_000): Promis
     await new Promise((r) => setTimeout(r, 100));
   }
   signal("SIGKILL");
+}
+
+export interface AgentPackageInstall {
+  /** The install dir (a new temp dir). */
+  dir: string;
+  /** The environment the install's processes run with. */
+  env: Record<string, string>;
+}
+
+/**
+ * Installs an agent package the way an operator would: unzip `zipPath` into
+ * a new temp dir, mark the manifest's launchers executable, and run
+ * `agent enroll` against the server at `url`. The dir is removed if enrolling fails.
+ */
+export async function installAgentPackage(options: {
+  zipPath: string;
+  url: string;
+  enrollmentToken: string;
+  /** The computer group to enroll in (`agent enroll --group`). */
+  group?: string;
+  prefix: string;
+  /** Where the temp dir is made; default: the system's. */
+  parentDir?: string;
+  /** Extra environment for every agent process (the updater and later agents inherit it). */
+  env?: Record<string, string>;
+}): Promise<AgentPackageInstall> {
+  const dir = await Deno.makeTempDir({ prefix: options.prefix, dir: options.parentDir });
+  const env = { HANGAR_DENO: Deno.execPath(), NO_COLOR: "1", ...options.env };
+  try {
+    await extractZip(options.zipPath, dir);
+    const manifest = parseManifest(await Deno.readFile(join(dir, "manifest.json")));
+    for (const entry of [manifest.agent, manifest.updater]) {
+      await Deno.chmod(join(dir, entry), 0o755);
+    }
+    const enroll = await new Deno.Command(join(dir, manifest.agent), {
+      // `--token=` form: a generated token may start with "-", which parseArgs takes for an option.
+      args: [
+        "enroll",
+        "--server",
+        options.url,
+        `--token=${options.enrollmentToken}`,
+        ...(options.group ? ["--group", options.group] : []),
+      ],
+      env,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!enroll.success) {
+      throw new Error(`agent enroll failed: ${new TextDecoder().decode(enroll.stderr)}`);
+    }
+    return { dir, env };
+  } catch (error) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw error;
+  }
 }

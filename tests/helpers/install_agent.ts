@@ -7,9 +7,12 @@
  * every process whose command line names the install dir and stops it by PID.
  */
 import { join } from "node:path";
-import { parseManifest } from "../../package/mod.ts";
-import { isAlive, processesNaming, stopProcessesNaming } from "../../tools/process.ts";
-import { extractZip } from "../../tools/release/zip.ts";
+import {
+  installAgentPackage,
+  isAlive,
+  processesNaming,
+  stopProcessesNaming,
+} from "../../tools/process.ts";
 import { listComputers, type TestServer } from "./server_process.ts";
 
 export interface Health {
@@ -56,29 +59,15 @@ export class AgentInstall {
     server: TestServer,
     options: InstallOptions = {},
   ): Promise<AgentInstall> {
-    const dir = await Deno.makeTempDir({ prefix: "hangar-install-", dir: options.parentDir });
-    const env = { HANGAR_DENO: Deno.execPath(), NO_COLOR: "1", ...options.env };
-    await extractZip(zipPath, dir);
-    const manifest = parseManifest(await Deno.readFile(join(dir, "manifest.json")));
-    for (const entry of [manifest.agent, manifest.updater]) {
-      await Deno.chmod(join(dir, entry), 0o755);
-    }
-    const enroll = await new Deno.Command(join(dir, manifest.agent), {
-      // `--token=` form: a generated token may start with "-", which parseArgs takes for an option.
-      args: [
-        "enroll",
-        "--server",
-        server.url,
-        `--token=${server.enrollmentToken}`,
-        ...(options.group ? ["--group", options.group] : []),
-      ],
-      env,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (!enroll.success) {
-      throw new Error(`agent enroll failed: ${new TextDecoder().decode(enroll.stderr)}`);
-    }
+    const { dir, env } = await installAgentPackage({
+      zipPath,
+      url: server.url,
+      enrollmentToken: server.enrollmentToken,
+      group: options.group,
+      prefix: "hangar-install-",
+      parentDir: options.parentDir,
+      env: options.env,
+    });
     const configPath = join(dir, "config", "config.json");
     const config = JSON.parse(await Deno.readTextFile(configPath));
     await Deno.writeTextFile(configPath, JSON.stringify({ ...config, ...options.config }, null, 2));

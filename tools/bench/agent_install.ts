@@ -6,9 +6,7 @@
  * names the install dir and stops it by PID.
  */
 import { join } from "node:path";
-import { parseManifest } from "../../package/mod.ts";
-import { stopProcessesNaming } from "../process.ts";
-import { extractZip } from "../release/zip.ts";
+import { installAgentPackage, stopProcessesNaming } from "../process.ts";
 
 export class AgentInstall {
   #first: Deno.ChildProcess | null = null;
@@ -21,24 +19,12 @@ export class AgentInstall {
     url: string,
     enrollmentToken: string,
   ): Promise<AgentInstall> {
-    const dir = await Deno.makeTempDir({ prefix: "hangar-bench-agent-" });
-    const env = { HANGAR_DENO: Deno.execPath(), NO_COLOR: "1" };
-    await extractZip(zipPath, dir);
-    const manifest = parseManifest(await Deno.readFile(join(dir, "manifest.json")));
-    for (const entry of [manifest.agent, manifest.updater]) {
-      await Deno.chmod(join(dir, entry), 0o755);
-    }
-    const enroll = await new Deno.Command(join(dir, manifest.agent), {
-      // `--token=`: a generated token may start with "-", which an option parser would take.
-      args: ["enroll", "--server", url, `--token=${enrollmentToken}`],
-      env,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (!enroll.success) {
-      await Deno.remove(dir, { recursive: true });
-      throw new Error(`agent enroll failed: ${new TextDecoder().decode(enroll.stderr)}`);
-    }
+    const { dir, env } = await installAgentPackage({
+      zipPath,
+      url,
+      enrollmentToken,
+      prefix: "hangar-bench-agent-",
+    });
     return new AgentInstall(dir, env);
   }
 
