@@ -90,7 +90,8 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       denoFlags: [...v8Flags, ...(options.inspect ? ["--inspect=127.0.0.1:0"] : [])],
       nofile: options.nofile,
       keepChars: KEEP_CHARS,
-      timeoutMs: 60_000,
+      // Start-up on the embedded database under a loaded machine (the whole suite) can pass 60 s.
+      timeoutMs: 120_000,
       env: {
         DATA_DIR: dataDir,
         ADMIN_USERNAME: "admin",
