@@ -10,7 +10,8 @@ import assert from "node:assert/strict";
 import semver from "semver";
 import { seedFleet } from "../../tools/bench/seed_fleet.ts";
 import { createTestDatabase, TEST_ADAPTERS } from "../../tests/helpers/test_app.ts";
-import { countComputers, roundEstimate } from "./computer_list.ts";
+import { decodeCursor, encodeCursor } from "../services/fleet.ts";
+import { countComputers, listComputerPage, roundEstimate } from "./computer_list.ts";
 import type { Db } from "./db.ts";
 import { migrate } from "./migrate.ts";
 import { openPgliteDb } from "./pglite_db.ts";
@@ -106,6 +107,41 @@ for (const { adapter, ignore, label } of TEST_ADAPTERS) {
           const versions = ordered.map((r) => r.v);
           assert.deepEqual(versions, [...versions].sort(semver.compare));
           assert.ok(versions.includes("1.2.3-beta.1"));
+        });
+
+        await t.step("a version that is not semver sorts last, and paging passes it", async () => {
+          await db.query(
+            `UPDATE computers SET agent_version = 'legacy-build' WHERE hostname = 'pc000002'`,
+          );
+          const all = await listComputerPage(db, {}, { sort: "agent_version", desc: false });
+          assert.equal(all[all.length - 1].agent_version, "legacy-build");
+          const seen: string[] = [];
+          for (const desc of [false, true]) {
+            let after: string[] | undefined;
+            const ids: string[] = [];
+            for (let i = 0; i < 100; i++) {
+              const page = await listComputerPage(db, {}, {
+                sort: "agent_version",
+                desc,
+                limit: 4,
+                after,
+              });
+              ids.push(...page.map((row) => row.id));
+              if (page.length < 4) break;
+              // Through the cursor the API hands out and reads back.
+              after = decodeCursor(
+                "agent_version",
+                encodeCursor("agent_version", page[page.length - 1].cursor),
+              );
+            }
+            assert.deepEqual(
+              ids,
+              (desc ? [...all].reverse() : all).map((row) => row.id),
+              desc ? "desc" : "asc",
+            );
+            seen.push(desc ? "desc" : "asc");
+          }
+          assert.deepEqual(seen, ["asc", "desc"]);
         });
 
         // Small limits, so a small fleet (3,000 computers, 60-80 pages) takes each path.

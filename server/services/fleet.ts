@@ -36,7 +36,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const KEY_SHAPES: Record<ComputerSort, RegExp[]> = {
   hostname: [/^[\s\S]{0,1000}$/],
   last_seen: [/^(-infinity|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)$/],
-  agent_version: [/^\{-?\d{1,20}(,\d{1,20}){0,3}\}$/, /^[\s\S]{0,256}$/],
+  // A version that is not semver (written before versions were checked) has the key
+  // {NULL,NULL,NULL,1}; it sorts last and a page can end on it.
+  agent_version: [/^\{(-?\d{1,20}|NULL)(,(\d{1,20}|NULL)){0,3}\}$/, /^[\s\S]{0,256}$/],
 };
 
 /** A `YYYY-MM-DDTHH:MM:SS.ffffffZ` that names a real instant (no February 31st), or -infinity. */
