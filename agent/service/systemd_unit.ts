@@ -56,7 +56,3 @@ export function unitFile(options: UnitOptions): string {
     "",
   ].join("\n");
 }
-
-export function systemctlCommand(...args: string[]): { program: string; args: string[] } {
-  return { program: "systemctl", args };
-}

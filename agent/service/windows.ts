@@ -12,7 +12,7 @@ import type { SupervisorCommand } from "../../host/supervisor.ts";
 export type WindowsCommand = SupervisorCommand;
 
 /** The name of the scheduled task, under Task Scheduler's root folder. */
-export const TASK_NAME = "Hangar Agent";
+const TASK_NAME = "Hangar Agent";
 
 /** The well-known SIDs, so the ACLs also work on non-English Windows. */
 const SYSTEM_SID = "*S-1-5-18";
@@ -142,11 +142,3 @@ export function windowsProcessStartTime(pid: number): Date | null {
     return null;
   }
 }
-
-/**
- * What to tell a user when a rename or delete keeps failing on Windows: the
- * usual holders, so they know what to exclude or close.
- */
-export const LIKELY_FILE_HOLDERS =
-  "an antivirus scanner (Windows Defender's MsMpEng.exe scans a freshly written executable), " +
-  "a backup or indexing tool, or an Explorer window";

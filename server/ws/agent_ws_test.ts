@@ -242,7 +242,7 @@ for (const { adapter, ignore, label } of TEST_ADAPTERS) {
 
       await t.step("a message over the cap closes the socket with 1009", async () => {
         const { ws, closed } = await rawSocket(`${url}/api/agent/ws`, agent.headers);
-        ws.send(JSON.stringify({ event: "pong" })); // what agents send: accepted
+        ws.send(JSON.stringify({ event: "pong" })); // a small message under the cap: accepted
         ws.send("x".repeat(AGENT_WS_MAX_MESSAGE_BYTES + 1));
         assert.equal((await closed).code, 1009);
       });
