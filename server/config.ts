@@ -24,6 +24,10 @@ export interface Config {
   logRequests: boolean;
   /** AGENT_REPORTS_PER_MINUTE: error reports one agent may send a minute (and at once); more: 429. */
   agentReportsPerMinute: number;
+  /** REPORT_STORE_CONCURRENCY: error reports stored at once, server-wide (default 1 embedded, 8 PostgreSQL). */
+  reportStoreConcurrency: number;
+  /** REPORT_STORE_WAIT_MS: how long a report waits for a slot before 503 `busy` + Retry-After. */
+  reportStoreWaitMs: number;
   /** AGENT_DOWNLOAD_LIMIT_KBPS: the download limit of computers without their own; null: none. */
   agentDownloadLimitKbps: number | null;
 }
@@ -140,6 +144,15 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     trustedKeyList: parseTrustedKeys(trustedKeys ?? ""),
     logRequests: logRequests !== "0" && logRequests !== "false",
     agentReportsPerMinute: readInt(env, "AGENT_REPORTS_PER_MINUTE", 30, 1, 1_000_000),
+    // The embedded database runs one statement at a time: one report in it at once.
+    reportStoreConcurrency: readInt(
+      env,
+      "REPORT_STORE_CONCURRENCY",
+      readUrl(env, "DATABASE_URL") ? 8 : 1,
+      1,
+      10_000,
+    ),
+    reportStoreWaitMs: readInt(env, "REPORT_STORE_WAIT_MS", 5_000, 0, 7_000),
     agentDownloadLimitKbps: env.AGENT_DOWNLOAD_LIMIT_KBPS
       ? readInt(env, "AGENT_DOWNLOAD_LIMIT_KBPS", 0, 1, 10_000_000)
       : null,

@@ -20,6 +20,7 @@ import type { UpdateAttempts } from "../services/update_attempts.ts";
 import type { UpdateOffers } from "../services/update_offers.ts";
 import { reportComputerError } from "../services/computer_errors.ts";
 import { TokenBucket } from "../services/token_bucket.ts";
+import { ReportGate } from "../services/report_gate.ts";
 import { announceErrorsChanged } from "../services/fleet_errors.ts";
 import type { Notifier } from "../ws/notifier.ts";
 import { readJson } from "../validate.ts";
@@ -36,7 +37,11 @@ function isKnownVersionString(value: string): boolean {
 }
 
 export interface AgentRouteDeps extends PackageRouteDeps, AgentSocketDeps {
-  config: PackageRouteDeps["config"] & { agentReportsPerMinute: number };
+  config: PackageRouteDeps["config"] & {
+    agentReportsPerMinute: number;
+    reportStoreConcurrency: number;
+    reportStoreWaitMs: number;
+  };
   db: Db;
   notifier: Notifier;
   agentAuth: AgentAuth;
@@ -44,6 +49,9 @@ export interface AgentRouteDeps extends PackageRouteDeps, AgentSocketDeps {
   offers: UpdateOffers;
   attempts: UpdateAttempts;
 }
+
+/** Seconds an agent is asked to wait when its report found no free slot in time. */
+export const REPORT_BUSY_RETRY_AFTER_S = 1;
 
 export function agentRoutes(deps: AgentRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -67,6 +75,10 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<AppEnv> {
     capacity: deps.config.agentReportsPerMinute,
     perMinute: deps.config.agentReportsPerMinute,
   });
+  const storing = new ReportGate({
+    maxConcurrent: deps.config.reportStoreConcurrency,
+    maxWaitMs: deps.config.reportStoreWaitMs,
+  });
   app.post("/report-error", async (c) => {
     const wait = reports.take(c.get("computerId"));
     if (wait > 0) {
@@ -75,7 +87,16 @@ export function agentRoutes(deps: AgentRouteDeps): Hono<AppEnv> {
       });
     }
     const report = await readJson(c, ErrorReport);
-    await reportComputerError(deps.db, c.get("computerId"), report);
+    // Server-wide: the database never holds more than a few reports' work, whoever floods.
+    const stored = await storing.run(async () => {
+      await reportComputerError(deps.db, c.get("computerId"), report);
+      return true;
+    });
+    if (stored === null) {
+      throw new HttpError(503, "busy", "Too many error reports being stored, try again shortly", {
+        "Retry-After": String(REPORT_BUSY_RETRY_AFTER_S),
+      });
+    }
     await announceErrorsChanged(deps.notifier, c.get("computerId"));
     return c.body(null, 204);
   });

@@ -105,3 +105,51 @@ for (const { adapter, ignore, label } of TEST_ADAPTERS) {
     },
   });
 }
+
+for (const { adapter, ignore, label } of TEST_ADAPTERS) {
+  Deno.test({
+    name: `report-error beyond REPORT_STORE_CONCURRENCY gets 503 busy + Retry-After, ` +
+      `and is stored when sent again (${label})`,
+    ignore,
+    async fn() {
+      await using h = await makeTestApp({
+        adapter,
+        env: {
+          AGENT_REPORTS_PER_MINUTE: "10000",
+          REPORT_STORE_CONCURRENCY: "1",
+          REPORT_STORE_WAIT_MS: "0",
+        },
+      });
+      const agent = await h.registerAgent();
+      const send = (n: number) =>
+        h.app.request("/api/agent/report-error", {
+          method: "POST",
+          headers: { "content-type": "application/json", ...agent.headers },
+          body: JSON.stringify(bigReport(n)),
+        });
+      const sent = 12;
+      const replies = await Promise.all(Array.from({ length: sent }, (_, n) => send(n)));
+      const refused: number[] = [];
+      for (const [n, res] of replies.entries()) {
+        if (res.status === 204) continue;
+        assert.equal(res.status, 503);
+        assert.equal(res.headers.get("retry-after"), "1");
+        assert.equal((await res.json()).error.code, "busy");
+        refused.push(n);
+      }
+      assert.ok(refused.length > 0, "one report at a time: the others were refused");
+      assert.ok(refused.length < sent, "the first one was stored");
+      // The agent keeps a refused report and sends it again after Retry-After.
+      for (const n of refused) assert.equal((await send(n)).status, 204);
+      const res = await h.app.request(`/api/admin/computers/${agent.computerId}/errors`, {
+        headers: h.adminHeaders,
+      });
+      const errors: ComputerError[] = await res.json();
+      assert.deepEqual(
+        errors.map((e) => e.report_id).sort(),
+        Array.from({ length: sent }, (_, n) => `big-${n}`).sort(),
+        "every report stored once, none lost",
+      );
+    },
+  });
+}
