@@ -72,6 +72,31 @@ export async function insertComputerError(
 }
 
 /**
+ * The `seq`s to delete so that at most `$max_count` errors of at most
+ * `$max_bytes` remain, resolved ones first and then the oldest. `extra` counts
+ * a row about to be added as the newest (unresolved, highest seq, so last in
+ * this order): `extraCount` rows of `extraBytes` in all.
+ */
+function prunedSeqs(
+  computer: string,
+  maxCount: string,
+  maxBytes: string,
+  extraCount = "0",
+  extraBytes = "0",
+): string {
+  return `SELECT seq FROM (
+         SELECT seq, size_bytes,
+           count(*) OVER () + ${extraCount} AS total_count,
+           sum(size_bytes) OVER () + ${extraBytes} AS total_bytes,
+           row_number() OVER w AS rn,
+           sum(size_bytes) OVER w AS cum_bytes
+         FROM computer_errors WHERE computer_id = ${computer}
+         WINDOW w AS (ORDER BY resolved DESC, seq ROWS UNBOUNDED PRECEDING)
+       ) ordered
+       WHERE total_count - rn + 1 > ${maxCount} OR total_bytes - (cum_bytes - size_bytes) > ${maxBytes}`;
+}
+
+/**
  * Deletes a computer's errors, resolved ones first and then the oldest, until
  * at most `maxCount` errors of at most `maxBytes` in all remain.
  */
@@ -82,21 +107,70 @@ export async function pruneComputerErrors(
   maxBytes: number,
 ): Promise<number> {
   const rows = await tx.query(
-    `DELETE FROM computer_errors WHERE seq IN (
-       SELECT seq FROM (
-         SELECT seq, size_bytes,
-           count(*) OVER () AS total_count,
-           sum(size_bytes) OVER () AS total_bytes,
-           row_number() OVER w AS rn,
-           sum(size_bytes) OVER w AS cum_bytes
-         FROM computer_errors WHERE computer_id = $1::uuid
-         WINDOW w AS (ORDER BY resolved DESC, seq ROWS UNBOUNDED PRECEDING)
-       ) ordered
-       WHERE total_count - rn + 1 > $2 OR total_bytes - (cum_bytes - size_bytes) > $3)
+    `DELETE FROM computer_errors WHERE seq IN (${prunedSeqs("$1::uuid", "$2", "$3")})
      RETURNING seq`,
     [computerId, maxCount, maxBytes],
   );
   return rows.length;
+}
+
+/**
+ * For the embedded database: `insertComputerError` plus `pruneComputerErrors`
+ * in ONE statement, so the database is held for one round trip rather than a
+ * transaction's six (issue 13). The prune sees the rows stored before this
+ * statement and counts the new one as the newest, so the caps hold as with
+ * the two statements. Sound only where statements run one at a time (PGlite's
+ * single session): on PostgreSQL two such statements could each miss the
+ * other's row, so there the caller keeps the row-locked transaction.
+ * Returns false, storing nothing, for an unknown computer or a `report_id`
+ * (or id) already stored.
+ */
+export async function storeComputerErrorAlone(
+  db: Queryable,
+  computerId: string,
+  error: ComputerError,
+  sizeBytes: number,
+  maxCount: number,
+  maxBytes: number,
+): Promise<boolean> {
+  const rows = await db.query(
+    `WITH target AS (SELECT id FROM computers WHERE id::text = $1),
+     added AS (
+       INSERT INTO computer_errors (computer_id, id, error_type, error_message, error_details,
+         reported_at, resolved, resolved_at, resolution_notes, report_id, size_bytes)
+       SELECT target.id, $2, $3, $4, $5::text::jsonb, $6, $7, $8, $9, $10, $11 FROM target
+       ON CONFLICT DO NOTHING RETURNING seq, computer_id, size_bytes),
+     flagged AS (
+       UPDATE computers SET have_active_errors = true, updated_at = now()
+       WHERE id IN (SELECT computer_id FROM added)),
+     pruned AS (
+       DELETE FROM computer_errors WHERE seq IN (${
+      prunedSeqs(
+        "(SELECT computer_id FROM added)",
+        "$12",
+        "$13",
+        "(SELECT count(*) FROM added)",
+        "(SELECT coalesce(sum(size_bytes), 0) FROM added)",
+      )
+    }))
+     SELECT seq FROM added`,
+    [
+      computerId,
+      error.id,
+      error.error_type,
+      error.error_message,
+      JSON.stringify(error.error_details),
+      error.reported_at,
+      error.resolved,
+      error.resolved_at,
+      error.resolution_notes,
+      error.report_id ?? null,
+      sizeBytes,
+      maxCount,
+      maxBytes,
+    ],
+  );
+  return rows.length > 0;
 }
 
 /** A computer's errors, oldest first, or null when the computer is unknown. */

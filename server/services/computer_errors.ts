@@ -8,6 +8,7 @@ import {
   lockComputer,
   markComputerErrorResolved,
   pruneComputerErrors,
+  storeComputerErrorAlone,
 } from "../db/computer_errors.ts";
 import { HttpError } from "../errors.ts";
 import { boundDetails, jsonBytes } from "./error_size.ts";
@@ -48,6 +49,17 @@ export function reportComputerError(
   now = new Date(),
 ): Promise<boolean> {
   const error = toComputerError(report, now);
+  if (db.kind === "pglite") {
+    // One statement at a time there: one statement stores and prunes, one round trip.
+    return storeComputerErrorAlone(
+      db,
+      computerId,
+      error,
+      jsonBytes(error),
+      MAX_ERRORS_PER_COMPUTER,
+      MAX_ERROR_BYTES_PER_COMPUTER,
+    );
+  }
   return db.transaction(async (tx) => {
     const id = await lockComputer(tx, computerId);
     if (id === null) return false;
