@@ -208,11 +208,19 @@ export const CORE_OPERATIONS: OperationDoc[] = [
       },
     },
     replies: { 204: { description: "Stored" } },
-    errors: [[
-      429,
-      "rate_limited",
-      "Too many error reports, try again in 2 s (Retry-After; AGENT_REPORTS_PER_MINUTE)",
-    ]],
+    errors: [
+      [
+        429,
+        "rate_limited",
+        "Too many error reports, try again in 2 s (Retry-After; AGENT_REPORTS_PER_MINUTE)",
+      ],
+      [
+        503,
+        "busy",
+        "Too many error reports being stored, try again shortly (Retry-After; " +
+        "REPORT_STORE_CONCURRENCY, REPORT_STORE_WAIT_MS)",
+      ],
+    ],
   },
   {
     method: "get",
