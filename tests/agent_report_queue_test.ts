@@ -9,7 +9,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { REPORT_SET_ASIDE } from "../protocol/mod.ts";
-import { getComputerErrors, startServer, waitFor } from "./helpers/server_process.ts";
+import {
+  getComputerErrors,
+  registerAgent,
+  startServer,
+  waitFor,
+} from "./helpers/server_process.ts";
 import { enrolledInstallDir, readAgentLog, startAgent } from "./agent_harness.ts";
 
 async function agentConfig(dir: string) {
@@ -109,6 +114,68 @@ Deno.test("agent: reports over the server's per-agent limit wait for Retry-After
     assert.match(log, /Server asked to wait before more error reports/);
     assert.doesNotMatch(log, /rejected an error report|quarantine/);
   } finally {
+    await agent?.stop();
+    await server.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("agent: reports answered 503 busy while another agent floods wait in the buffer and all arrive once", async () => {
+  // One report in the database at a time, no wait: the flood below keeps the slot taken.
+  const server = await startServer({
+    env: {
+      AGENT_REPORTS_PER_MINUTE: "1000000",
+      REPORT_STORE_CONCURRENCY: "1",
+      REPORT_STORE_WAIT_MS: "0",
+    },
+  });
+  const { dir, computerId } = await enrolledInstallDir(server, { ws_enabled: false });
+  const flooder = await registerAgent(server, "flooding-pc");
+  let flooding = true;
+  let busyReplies = 0;
+  const flood = async (lane: number) => {
+    for (let n = 0; flooding; n++) {
+      const res = await fetch(`${server.url}/api/agent/report-error`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "agent-id": flooder.agent_id,
+          "agent-token": flooder.agent_token,
+        },
+        body: JSON.stringify({ ...report(`flood-${lane}-${n}`, "x".repeat(9_000)) }),
+      });
+      if (res.status === 503) busyReplies++;
+      await res.body?.cancel();
+    }
+  };
+  const lanes = [0, 1, 2, 3].map(flood);
+  let agent;
+  try {
+    const reports = [...Array(10).keys()].map((i) => report(`busy-${i}`, `report ${i}`));
+    await Deno.writeTextFile(
+      join(dir, "error_reports.jsonl"),
+      reports.map((r) => JSON.stringify(r) + "\n").join(""),
+    );
+    agent = startAgent(dir);
+    // The flood holds the one slot: the agent is told to wait (503 busy + Retry-After)...
+    await waitFor("the agent told to wait", () =>
+      Promise.resolve(
+        /Server asked to wait before more error reports/.test(readAgentLog(dir)) || undefined,
+      ), 60_000);
+    assert.ok(busyReplies > 0, "the flood met 503 busy too");
+    // ... and once the flood stops, every report it kept arrives, once.
+    flooding = false;
+    await Promise.allSettled(lanes);
+    const errors = await waitFor("all 10 reports on the server", async () => {
+      const errors = await getComputerErrors(server, computerId);
+      return errors.length >= 10 ? errors : undefined;
+    }, 60_000);
+    assert.deepEqual(errors.map((e) => e.report_id), reports.map((r) => r.report_id));
+    const log = readAgentLog(dir);
+    assert.doesNotMatch(log, /rejected an error report|quarantine/);
+  } finally {
+    flooding = false;
+    await Promise.allSettled(lanes);
     await agent?.stop();
     await server.stop();
     await Deno.remove(dir, { recursive: true });
