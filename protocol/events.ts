@@ -16,3 +16,11 @@ export interface WsMessage<P = unknown> {
 }
 /** Server → admin page: a rollout was created or changed. Payload `{rollout_id}`. */
 export const ROLLOUT_CHANGED = "admin:rollout_changed";
+
+/**
+ * WebSocket close code (RFC 6455 "Service Restart") the server sends to every
+ * agent socket when it stops gracefully: it will be back shortly, so agents
+ * retry at a short steady interval instead of backing off.
+ */
+export const SERVICE_RESTART_CLOSE_CODE = 1012;
+export const SERVICE_RESTART_CLOSE_REASON = "Service Restart";

@@ -3,6 +3,7 @@
  * → HTTP server. `main.ts` calls it; tests and benchmarks can too.
  */
 import { upgradeWebSocket } from "hono/deno";
+import { SERVICE_RESTART_CLOSE_CODE, SERVICE_RESTART_CLOSE_REASON } from "../protocol/mod.ts";
 import { type AppDeps, createApp } from "./app.ts";
 import { type Config, packagesDir } from "./config.ts";
 import type { Db } from "./db/db.ts";
@@ -91,7 +92,8 @@ export async function wireDeps(
       stopSweeping();
       await rollout.stop();
       await stopLive();
-      hub.closeAll();
+      // 1012 "Service Restart": agents retry at a short steady interval, not a growing backoff.
+      hub.closeAll(SERVICE_RESTART_CLOSE_CODE, SERVICE_RESTART_CLOSE_REASON);
       adminHub.closeAll();
       await notifier.stop();
       await lastSeen.stop();

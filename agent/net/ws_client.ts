@@ -1,13 +1,14 @@
 /**
  * The agent's WebSocket to `/api/agent/ws`: pushed update notices arrive here.
  * It reconnects by itself after any close with capped exponential backoff and
- * jitter, and hands `agent:new_version_available` to the agent. The server
+ * jitter (after a 1012 "Service Restart" close, first at a short steady
+ * jittered interval: `reconnectDelay`), and hands `agent:new_version_available` to the agent. The server
  * sends nothing else; keep-alive is the WebSocket protocol's own ping, which
  * Deno answers by itself.
  */
 import { NEW_VERSION_AVAILABLE, NewVersionPayload, type WsMessage } from "../../protocol/mod.ts";
 import type { Logger } from "../log.ts";
-import { backoffDelay } from "../backoff.ts";
+import { reconnectDelay } from "../backoff.ts";
 import { resolveServerUrl } from "./http_client.ts";
 
 /**
@@ -40,6 +41,8 @@ export class WSClient {
   #socket: WebSocket | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #attempt = 0;
+  /** The close code of the open socket whose loss started the current retries. */
+  #lostWith: number | undefined;
   #everConnected = false;
   #closed = false;
 
@@ -79,10 +82,13 @@ export class WSClient {
       return;
     }
     this.#socket = socket;
+    let opened = false;
     socket.onopen = () => {
       const reconnect = this.#everConnected;
       this.#everConnected = true;
+      opened = true;
       this.#attempt = 0;
+      this.#lostWith = undefined;
       this.#options.log.info("WebSocket connected", { url: url.href, reconnect });
       this.#listener?.onConnected?.(reconnect);
     };
@@ -90,6 +96,8 @@ export class WSClient {
     socket.onclose = (event) => {
       if (this.#socket !== socket) return;
       this.#socket = null;
+      // A failed handshake closes with 1006; the retries keep the code the open socket closed with.
+      if (opened) this.#lostWith = event.code;
       if (this.#closed) return;
       this.#options.log.warn("WebSocket closed", { code: event.code, reason: event.reason });
       this.#scheduleReconnect();
@@ -122,8 +130,9 @@ export class WSClient {
 
   #scheduleReconnect(): void {
     if (this.#closed) return;
-    const delay = backoffDelay(
+    const delay = reconnectDelay(
       this.#attempt++,
+      this.#lostWith,
       this.#options.reconnectBaseMs,
       this.#options.reconnectMaxMs,
     );

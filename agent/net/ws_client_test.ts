@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { NEW_VERSION_AVAILABLE, type NewVersionPayload } from "../../protocol/mod.ts";
+import {
+  NEW_VERSION_AVAILABLE,
+  type NewVersionPayload,
+  SERVICE_RESTART_CLOSE_CODE,
+  SERVICE_RESTART_CLOSE_REASON,
+} from "../../protocol/mod.ts";
+import { reconnectDelay, RESTART_RETRIES } from "../backoff.ts";
 import { Logger } from "../log.ts";
 import { WSClient } from "./ws_client.ts";
 
@@ -100,6 +106,46 @@ Deno.test("WSClient keeps retrying while the server refuses the handshake", asyn
   } finally {
     client.close();
     await server.shutdown();
+    log.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("reconnectDelay: quick steady retries after 1012 Service Restart, then the backoff", () => {
+  for (let attempt = 0; attempt < RESTART_RETRIES; attempt++) {
+    const delay = reconnectDelay(attempt, SERVICE_RESTART_CLOSE_CODE, 60_000, 60_000);
+    assert.ok(delay >= 500 && delay <= 2000, `attempt ${attempt}: ${delay} ms`);
+  }
+  // After the quick retries the normal backoff starts from its first step.
+  assert.ok(reconnectDelay(RESTART_RETRIES, SERVICE_RESTART_CLOSE_CODE, 60_000, 60_000) >= 30_000);
+  // Any other close backs off as before.
+  assert.ok(reconnectDelay(0, 1001, 60_000, 60_000) >= 30_000);
+  assert.ok(reconnectDelay(0, undefined, 60_000, 60_000) >= 30_000);
+});
+
+Deno.test("WSClient reconnects promptly after a 1012 Service Restart close despite a long backoff", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "agent-ws-" });
+  const log = new Logger({ dir });
+  const ws = wsServer();
+  const connects: boolean[] = [];
+  // A backoff of 30-60 s: only the restart rule can bring it back within `until`'s 5 s.
+  const client = new WSClient({
+    serverUrl: ws.url,
+    headers: { "agent-id": "a1", "agent-token": "t1" },
+    log,
+    reconnectBaseMs: 60_000,
+    reconnectMaxMs: 60_000,
+  });
+  try {
+    client.start({ onNewVersion: () => {}, onConnected: (reconnect) => connects.push(reconnect) });
+    await until(() => client.connected && ws.sockets.length === 1);
+    ws.sockets[0].close(SERVICE_RESTART_CLOSE_CODE, SERVICE_RESTART_CLOSE_REASON);
+    await until(() => ws.sockets.length === 2 && client.connected);
+    assert.deepEqual(connects, [false, true]);
+    assert.match(Deno.readTextFileSync(join(dir, "agent.log")), /"code":1012/);
+  } finally {
+    client.close();
+    await ws.server.shutdown();
     log.close();
     await Deno.remove(dir, { recursive: true });
   }

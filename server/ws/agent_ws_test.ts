@@ -8,6 +8,8 @@ import {
   COMPUTERS_CHANGED,
   type ComputerSummary,
   NEW_VERSION_AVAILABLE,
+  SERVICE_RESTART_CLOSE_CODE,
+  SERVICE_RESTART_CLOSE_REASON,
   SESSION_COOKIE,
   VERSIONS_CHANGED,
 } from "../../protocol/mod.ts";
@@ -268,3 +270,28 @@ for (const { adapter, ignore, label } of TEST_ADAPTERS) {
     },
   });
 }
+
+Deno.test("stopping the server closes agent sockets with 1012 Service Restart", async () => {
+  await using app = await makeTestApp();
+  const url = await app.serve();
+  const agent = await app.registerAgent("pc-restart");
+  const ws = new WebSocket(
+    `${url.replace(/^http/, "ws")}/api/agent/ws`,
+    { headers: agent.headers } as unknown as string[],
+  );
+  const closed = new Promise<CloseEvent>((resolve) => ws.onclose = resolve);
+  await new Promise<void>((resolve, reject) => {
+    ws.onopen = () => resolve();
+    ws.onerror = () => reject(new Error("agent WebSocket did not open"));
+  });
+  await waitFor("pc-restart online", async () => {
+    const res = await app.app.request("/api/admin/computers", { headers: app.adminHeaders });
+    const list: ComputerSummary[] = await res.json();
+    return list.find((c) => c.id === agent.computerId)?.online ? true : undefined;
+  });
+  await app.deps.stop();
+  const event = await closed;
+  assert.equal(event.code, SERVICE_RESTART_CLOSE_CODE);
+  assert.equal(event.code, 1012, "the RFC 6455 code agents and proxies know");
+  assert.equal(event.reason, SERVICE_RESTART_CLOSE_REASON);
+});

@@ -12,6 +12,7 @@ import {
   ENROLLMENT_TOKEN_HEADER,
   NEW_VERSION_AVAILABLE,
 } from "../../../protocol/mod.ts";
+import { reconnectDelay } from "../../../agent/backoff.ts";
 import { forEachLimited, sleep, wallMs } from "./pool.ts";
 
 /** Deno's WebSocket takes handshake headers; the "dom" lib types only the browser form. */
@@ -166,12 +167,12 @@ export class Fleet {
         reject(new Error(`handshake failed: ${(event as ErrorEvent).message ?? "error"}`));
       }
     };
-    socket.onclose = () => {
+    socket.onclose = (event) => {
       clearTimeout(timer);
       if (!opened) reject(new Error("closed during handshake"));
       else if (!this.#closing) {
         this.drops++;
-        this.#reconnect(i, 0);
+        this.#reconnect(i, 0, event.code);
       }
     };
     socket.onmessage = (event) => this.#message(i, socket, event.data);
@@ -179,13 +180,13 @@ export class Fleet {
   }
 
   /**
-   * Reopens a dropped socket the way agent/net/ws_client.ts does: after
-   * between half and all of min(60 s, 1 s * 2^attempt), until it is open or
-   * the fleet closes. `onReconnected` then runs, as the agent checks for an
+   * Reopens a dropped socket the way agent/net/ws_client.ts does, with the
+   * agent's `reconnectDelay` (after a 1012 "Service Restart" close, 0.5–2 s
+   * retries first; otherwise between half and all of min(60 s, 1 s * 2^attempt)),
+   * until it is open or the fleet closes. `onReconnected` then runs, as the agent checks for an
    * update it may have missed.
    */
-  #reconnect(i: number, attempt: number): void {
-    const ceiling = Math.min(60_000, 1000 * 2 ** attempt);
+  #reconnect(i: number, attempt: number, closeCode: number): void {
     setTimeout(async () => {
       if (this.#closing) return;
       try {
@@ -196,9 +197,9 @@ export class Fleet {
       } catch (error) {
         const reason = failureReason((error as Error).message);
         this.failures.set(reason, (this.failures.get(reason) ?? 0) + 1);
-        this.#reconnect(i, attempt + 1);
+        this.#reconnect(i, attempt + 1, closeCode);
       }
-    }, ceiling / 2 + Math.random() * ceiling / 2);
+    }, reconnectDelay(attempt, closeCode, 1000, 60_000));
   }
 
   #message(i: number, socket: WebSocket, data: unknown): void {
