@@ -1,6 +1,7 @@
 /**
  * reconnect_storm (issue 17, item 2): the server restarts with the whole
- * fleet connected. Every agent reconnects with the agent's backoff; the figure
+ * fleet connected. The stopping server closes every socket with 1012 "Service
+ * Restart" and every agent reconnects with the agent's `reconnectDelay`; the figure
  * is how long after the server answers again until every socket is open and
  * the admin list shows every computer online. A connect's `last_seen_at` and
  * presence writes are queued and written in batches (LastSeenWriter, presence
@@ -81,7 +82,7 @@ export async function runReconnectStorm(ctx: Context): Promise<void> {
       target: { op: "<=", limit: 15 },
       note: `server answering again → every socket open; the server was down ${
         downS.toFixed(1)
-      } s, agents back off 0.5–1 s, then 1–2 s, 2–4 s, ... while it is`,
+      } s; after its 1012 "Service Restart" close agents retry every 0.5–2 s (reconnectDelay)`,
     });
     figure(ctx, NAME, {
       name: "all_shown_online_s",
