@@ -13,7 +13,9 @@
 import type { Db, Queryable, Row } from "./db.ts";
 import {
   fromWireError,
+  parseJsonColumns,
   type PgliteModules,
+  type QueryResult,
   toWireError,
   type WorkerReply,
   type WorkerRequest,
@@ -125,7 +127,8 @@ export async function openPgliteDb(dir: string | null): Promise<Db> {
   const queryable = (tx: number): Queryable => ({
     query<T extends Row = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
       if (closed) return Promise.reject(closedError("The embedded database is closed"));
-      return worker.call<T[]>({ op: "query", id: worker.newId(), db, tx, sql, params });
+      return worker.call<QueryResult>({ op: "query", id: worker.newId(), db, tx, sql, params })
+        .then((result) => parseJsonColumns(result) as T[]);
     },
     exec(sql: string): Promise<void> {
       if (closed) return Promise.reject(closedError("The embedded database is closed"));

@@ -2,8 +2,9 @@
  * The embedded database's adapter, PGlite in a worker (issue 17, item 5):
  * what the server relies on survives the thread boundary — SQLSTATE codes on
  * errors, transactions that hold a session in the worker (commit, rollback,
- * isolation from statements outside), the data directory across a reopen, and
- * a closed database answering like a lost connection.
+ * isolation from statements outside), json of any depth (parsed on this side),
+ * the data directory across a reopen, and a closed database answering like a
+ * lost connection.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -90,6 +91,22 @@ Deno.test("PGlite in its worker: errors keep their codes, transactions hold a se
     await t.step("parameters that cannot be sent are refused, nothing hangs", async () => {
       await assert.rejects(db.query("SELECT $1::text", [() => 1]));
       assert.deepEqual(await db.query("SELECT 1 AS one"), [{ one: 1 }]);
+    });
+
+    await t.step("json nested 5,000 deep comes back, and the database goes on", async () => {
+      // Such a value once crossed the thread as an object, overflowed the stack and stopped
+      // the worker: every later statement of the server failed.
+      const deepText = "[".repeat(5_000) + "]".repeat(5_000);
+      const [row] = await db.query<{ j: unknown; b: unknown; plain: unknown }>(
+        "SELECT $1::jsonb AS b, $1::json AS j, '{\"a\": [1, null]}'::jsonb AS plain",
+        [deepText],
+      );
+      let depth = 0;
+      for (let v = row.b; Array.isArray(v) && v.length > 0; v = v[0]) depth++;
+      assert.equal(depth, 4_999);
+      assert.ok(Array.isArray(row.j));
+      assert.deepEqual(row.plain, { a: [1, null] });
+      assert.deepEqual(await db.query("SELECT 2 AS two"), [{ two: 2 }]);
     });
   } finally {
     await db.close();

@@ -29,6 +29,24 @@ export type WorkerRequest =
   | { op: "end"; id: number; db: number; tx: number; commit: boolean }
   | { op: "close"; id: number; db: number };
 
+/** A query's rows, with its json/jsonb columns still as text (named in `json`). */
+export interface QueryResult {
+  rows: Record<string, unknown>[];
+  json: string[];
+}
+
+/** Parses the json/jsonb columns of a worker's query result on the server's thread. */
+export function parseJsonColumns({ rows, json }: QueryResult): Record<string, unknown>[] {
+  if (json.length === 0) return rows;
+  for (const row of rows) {
+    for (const name of json) {
+      const value = row[name];
+      if (typeof value === "string") row[name] = JSON.parse(value);
+    }
+  }
+  return rows;
+}
+
 /** An error as it crosses to the server's thread: its message and every plain field (`code`, `detail`, ...). */
 export interface WireError {
   name: string;

@@ -3,13 +3,24 @@
  * own thread, so its statements never hold the server's event loop (issue 17,
  * item 5). Started by `pglite_db.ts`; speaks `pglite_protocol.ts`.
  */
-import { PGlite, type Transaction } from "@electric-sql/pglite";
+import { PGlite, type Transaction, types } from "@electric-sql/pglite";
 import {
   type PgliteModules,
+  type QueryResult,
   toWireError,
   type WorkerReply,
   type WorkerRequest,
 } from "./pglite_protocol.ts";
+
+/**
+ * json and jsonb leave the worker as their text and are parsed on the server's
+ * thread: a value nested thousands deep (stored before the server refused such
+ * reports) parses there, but copying it as an object between threads overflows
+ * the stack and would stop the worker, and with it the database.
+ */
+const JSON_TYPES = new Set<number>([types.JSON, types.JSONB]);
+const keepText = (text: string) => text;
+const JSON_AS_TEXT = { [types.JSON]: keepText, [types.JSONB]: keepText };
 
 interface Scope {
   postMessage(message: WorkerReply): void;
@@ -37,9 +48,24 @@ const databases = new Map<number, Database>();
 function post(id: number, outcome: { value: unknown } | { error: unknown }): void {
   if ("error" in outcome) {
     scope.postMessage({ id, ok: false, error: toWireError(outcome.error) });
-  } else {
-    scope.postMessage({ id, ok: true, value: outcome.value });
+    return;
   }
+  try {
+    scope.postMessage({ id, ok: true, value: outcome.value });
+  } catch (error) {
+    // A value that cannot be copied to the server's thread fails this one
+    // statement, not the worker (an uncaught error here would stop every database).
+    const wire = toWireError(error);
+    wire.message = `The embedded database could not hand over a result: ${wire.message}`;
+    scope.postMessage({ id, ok: false, error: wire });
+  }
+}
+
+async function runQuery(on: PGlite | Transaction, sql: string, params: unknown[]) {
+  const result = await on.query<Record<string, unknown>>(sql, params);
+  const json = result.fields.filter((field) => JSON_TYPES.has(field.dataTypeID))
+    .map((field) => field.name);
+  return { rows: result.rows, json } satisfies QueryResult;
 }
 
 function track(database: Database, work: Promise<unknown>): void {
@@ -109,7 +135,11 @@ async function open(
   given: PgliteModules | null,
 ): Promise<{ pg: PGlite; modules: PgliteModules | null }> {
   const modules = given ?? await compileModules();
-  const pg = new PGlite({ ...(dir === null ? {} : { dataDir: dir }), ...modules });
+  const pg = new PGlite({
+    ...(dir === null ? {} : { dataDir: dir }),
+    ...modules,
+    parsers: JSON_AS_TEXT,
+  });
   await pg.waitReady;
   return { pg, modules };
 }
@@ -145,7 +175,7 @@ scope.addEventListener("message", (event) => {
       reply(
         database,
         message.id,
-        (async () => (await runner(database, tx).query(sql, params)).rows)(),
+        (async () => await runQuery(runner(database, tx), sql, params))(),
       );
       break;
     }
