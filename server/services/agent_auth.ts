@@ -14,6 +14,7 @@ import { type AgentCredentialsRow, findAgentCredentialsMany } from "../db/agent_
 import type { Db } from "../db/db.ts";
 import { insertComputer, touchComputer } from "../db/computers.ts";
 import { HttpError } from "../errors.ts";
+import { BatchedReads } from "./batched_reads.ts";
 import { boundedWait, DeadlineExceeded } from "./bounded_wait.ts";
 import type { LastSeenWriter } from "./last_seen_writer.ts";
 import { randomSecret } from "./passwords.ts";
@@ -46,14 +47,6 @@ const UNKNOWN_LIMIT = 10_000;
 const UNKNOWN_TTL_MS = 60_000;
 /** Longest an agent request waits for the database before it is answered 503. */
 export const AGENT_DB_WAIT_MS = 3_000;
-/**
- * First authentications (after a start, or a reconnect storm) read credentials
- * in batches: at most LOOKUP_LANES statements at once, each for up to
- * LOOKUP_BATCH agents, gathering the ids that arrived while the others ran.
- * One statement per agent capped a restart's reconnects (issue 17, item 2).
- */
-const LOOKUP_LANES = 4;
-const LOOKUP_BATCH = 1000;
 /** Wrong enrollment tokens allowed per client per 15 minutes. */
 export const ENROLL_FAILURES_PER_CLIENT = 20;
 
@@ -94,14 +87,15 @@ export class AgentAuth {
   #cache = new Map<string, CachedAgent>();
   /** Unknown agent id → until when it is taken as unknown without asking the database. */
   #unknown = new Map<string, number>();
-  /** Lookups not sent yet: agent id → its waiters. */
-  #queued = new Map<string, PromiseWithResolvers<AgentCredentialsRow | null>>();
   /** Lookups sent or queued, so concurrent requests of one agent share one. */
   #lookups = new Map<string, Promise<CachedAgent>>();
-  #lanesBusy = 0;
-  #pumpScheduled = false;
-  /** Credential statements sent (tests and the bench count them). */
-  lookupStatements = 0;
+  /**
+   * First authentications (after a start, or a reconnect storm) read credentials in
+   * batches, each statement bounded like every agent request's database wait.
+   */
+  readonly #credentials = new BatchedReads<AgentCredentialsRow>((ids) =>
+    boundedWait(findAgentCredentialsMany(this.db, ids), AGENT_DB_WAIT_MS, "agent lookup")
+  );
   readonly #enrollFailures = new RateLimiter({
     maxFailures: ENROLL_FAILURES_PER_CLIENT,
     windowMs: 15 * 60_000,
@@ -223,18 +217,13 @@ export class AgentAuth {
     return lookup;
   }
 
+  /** Credential statements sent (tests and the bench count them). */
+  get lookupStatements(): number {
+    return this.#credentials.statements;
+  }
+
   async #read(agentId: string): Promise<CachedAgent> {
-    const waiter = Promise.withResolvers<AgentCredentialsRow | null>();
-    this.#queued.set(agentId, waiter);
-    // Lookups asked for in the same turn of the event loop go out together.
-    if (!this.#pumpScheduled) {
-      this.#pumpScheduled = true;
-      queueMicrotask(() => {
-        this.#pumpScheduled = false;
-        this.#pump();
-      });
-    }
-    const row = await waiter.promise.catch(unavailable);
+    const row = await this.#credentials.read(agentId).catch(unavailable);
     if (!row) {
       if (this.#unknown.size >= UNKNOWN_LIMIT) this.#unknown.clear();
       this.#unknown.set(agentId, this.now() + UNKNOWN_TTL_MS);
@@ -250,34 +239,5 @@ export class AgentAuth {
     if (this.#cache.size >= CACHE_LIMIT) this.#cache.clear();
     this.#cache.set(agentId, cached);
     return cached;
-  }
-
-  /** Sends queued lookups while a lane is free, each statement taking what has queued. */
-  #pump(): void {
-    while (this.#lanesBusy < LOOKUP_LANES && this.#queued.size > 0) {
-      const batch = new Map<string, PromiseWithResolvers<AgentCredentialsRow | null>>();
-      for (const [id, waiter] of this.#queued) {
-        this.#queued.delete(id);
-        batch.set(id, waiter);
-        if (batch.size >= LOOKUP_BATCH) break;
-      }
-      this.#lanesBusy++;
-      this.lookupStatements++;
-      boundedWait(
-        findAgentCredentialsMany(this.db, [...batch.keys()]),
-        AGENT_DB_WAIT_MS,
-        "agent lookup",
-      ).then(
-        (found) => {
-          for (const [id, waiter] of batch) waiter.resolve(found.get(id) ?? null);
-        },
-        (error) => {
-          for (const waiter of batch.values()) waiter.reject(error);
-        },
-      ).finally(() => {
-        this.#lanesBusy--;
-        this.#pump();
-      });
-    }
   }
 }
