@@ -34,6 +34,23 @@ export async function lockComputer(tx: Queryable, computerId: string): Promise<s
   return rows[0]?.id ?? null;
 }
 
+/** $1..$11 of an error row's INSERT, in its column order. */
+function insertParams(computerId: string, error: ComputerError, sizeBytes: number): unknown[] {
+  return [
+    computerId,
+    error.id,
+    error.error_type,
+    error.error_message,
+    JSON.stringify(error.error_details),
+    error.reported_at,
+    error.resolved,
+    error.resolved_at,
+    error.resolution_notes,
+    error.report_id ?? null,
+    sizeBytes,
+  ];
+}
+
 /**
  * Inserts `error` for a computer locked by the caller. Returns false, storing
  * nothing, when its `report_id` (or id) is already stored: a retry counts once.
@@ -49,19 +66,7 @@ export async function insertComputerError(
        reported_at, resolved, resolved_at, resolution_notes, report_id, size_bytes)
      VALUES ($1::uuid, $2, $3, $4, $5::text::jsonb, $6, $7, $8, $9, $10, $11)
      ON CONFLICT DO NOTHING RETURNING seq`,
-    [
-      computerId,
-      error.id,
-      error.error_type,
-      error.error_message,
-      JSON.stringify(error.error_details),
-      error.reported_at,
-      error.resolved,
-      error.resolved_at,
-      error.resolution_notes,
-      error.report_id ?? null,
-      sizeBytes,
-    ],
+    insertParams(computerId, error, sizeBytes),
   );
   if (rows.length === 0) return false;
   await tx.query(
@@ -154,21 +159,7 @@ export async function storeComputerErrorAlone(
       )
     }))
      SELECT seq FROM added`,
-    [
-      computerId,
-      error.id,
-      error.error_type,
-      error.error_message,
-      JSON.stringify(error.error_details),
-      error.reported_at,
-      error.resolved,
-      error.resolved_at,
-      error.resolution_notes,
-      error.report_id ?? null,
-      sizeBytes,
-      maxCount,
-      maxBytes,
-    ],
+    [...insertParams(computerId, error, sizeBytes), maxCount, maxBytes],
   );
   return rows.length > 0;
 }
