@@ -14,7 +14,7 @@ import { limitHeaders } from "./middleware/header_limits.ts";
 import { requestLog } from "./middleware/request_log.ts";
 import { refuseUnsafeUrls } from "./middleware/safe_url.ts";
 import { adminRoutes } from "./routes/admin_routes.ts";
-import { agentRoutes } from "./routes/agent_routes.ts";
+import { agentRoutes, checkUpdateFastPath } from "./routes/agent_routes.ts";
 import { auditRoutes } from "./routes/audit_routes.ts";
 import { apiTokenRoutes } from "./routes/api_token_routes.ts";
 import { computerRoutes } from "./routes/computer_routes.ts";
@@ -68,6 +68,19 @@ export interface AppDeps {
   upgradeWebSocket?: WsUpgrade;
   /** Seconds of silence before a socket is pinged (and dropped without a pong); default 30. */
   wsIdleTimeoutSeconds?: number;
+}
+
+/**
+ * What `Deno.serve` runs: the check_update fast path (answered from memory, see
+ * `checkUpdateFastPath`), and for every other request, or one it cannot answer, `app`.
+ */
+export function serveHandler(app: Hono<AppEnv>, deps: AppDeps): Deno.ServeHandler {
+  const fast = checkUpdateFastPath({
+    agentAuth: deps.agentAuth,
+    offers: deps.offers,
+    log: deps.config.logRequests ? deps.logger : null,
+  });
+  return (req, info) => fast(req) ?? app.fetch(req, info);
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {

@@ -4,7 +4,7 @@
  */
 import { upgradeWebSocket } from "hono/deno";
 import { SERVICE_RESTART_CLOSE_CODE, SERVICE_RESTART_CLOSE_REASON } from "../protocol/mod.ts";
-import { type AppDeps, createApp } from "./app.ts";
+import { type AppDeps, createApp, serveHandler } from "./app.ts";
 import { type Config, packagesDir } from "./config.ts";
 import type { Db } from "./db/db.ts";
 import { migrate } from "./db/migrate.ts";
@@ -114,7 +114,7 @@ export async function bootServer(config: Config, logger: Logger): Promise<Runnin
     port: config.port,
     hostname: config.hostname,
     onListen: resolve,
-  }, app.fetch);
+  }, serveHandler(app, deps));
   const addr = await listening;
   const host = addr.hostname === "0.0.0.0" ? "127.0.0.1" : addr.hostname;
   const url = `http://${host}:${addr.port}`;

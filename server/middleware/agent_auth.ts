@@ -12,6 +12,7 @@ import {
 } from "../../protocol/mod.ts";
 import { isValidVersion } from "../../package/version.ts";
 import type { AppEnv } from "../env.ts";
+import { headerLineBytes } from "./header_limits.ts";
 import type { AgentAuth, AgentIdentity } from "../services/agent_auth.ts";
 
 /** Versions already checked: a fleet sends a handful of distinct values on every request. */
@@ -26,11 +27,48 @@ function isKnownGoodVersion(version: string): boolean {
 }
 
 /** Authenticates the agent behind a request; throws 401 when it cannot. */
+/** An agent's credentials as its request headers carry them (either spelling of each name). */
+export interface AgentCredentials {
+  id: string | undefined;
+  token: string | undefined;
+  /** The `x-agent-version` header when it is a valid version, else null. */
+  version: string | null;
+}
+
+/**
+ * The credentials, and the bytes the headers count against MAX_HEADER_BYTES, in one pass
+ * over the headers (the check_update fast path needs both; `Headers.get` would walk them
+ * once per name). Iterated names are lowercase and repeated ones joined, as `get` gives.
+ */
+export function scanAgentHeaders(headers: Headers): AgentCredentials & { bytes: number } {
+  let bytes = 0;
+  let id: string | undefined, idAlt: string | undefined;
+  let token: string | undefined, tokenAlt: string | undefined;
+  let version: string | null = null;
+  for (const [name, value] of headers) {
+    bytes += headerLineBytes(name, value);
+    if (name === AGENT_ID_HEADER) id = value;
+    else if (name === AGENT_ID_HEADER_ALT) idAlt = value;
+    else if (name === AGENT_TOKEN_HEADER) token = value;
+    else if (name === AGENT_TOKEN_HEADER_ALT) tokenAlt = value;
+    else if (name === AGENT_VERSION_HEADER) version = value;
+  }
+  return {
+    id: id ?? idAlt,
+    token: token ?? tokenAlt,
+    version: version && isKnownGoodVersion(version) ? version : null,
+    bytes,
+  };
+}
+
+export function agentCredentials(headers: Headers): AgentCredentials {
+  const { id, token, version } = scanAgentHeaders(headers);
+  return { id, token, version };
+}
+
 export function authenticateAgent(auth: AgentAuth, c: Context): Promise<AgentIdentity> {
-  const id = c.req.header(AGENT_ID_HEADER) ?? c.req.header(AGENT_ID_HEADER_ALT);
-  const token = c.req.header(AGENT_TOKEN_HEADER) ?? c.req.header(AGENT_TOKEN_HEADER_ALT);
-  const version = c.req.header(AGENT_VERSION_HEADER) ?? null;
-  return auth.authenticate(id, token, version && isKnownGoodVersion(version) ? version : null);
+  const { id, token, version } = agentCredentials(c.req.raw.headers);
+  return auth.authenticate(id, token, version);
 }
 
 export function requireAgent(auth: AgentAuth): MiddlewareHandler<AppEnv> {

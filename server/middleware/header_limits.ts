@@ -12,10 +12,21 @@ import { HttpError } from "../errors.ts";
 /** Total bytes of header names and values a request may carry (nginx's default buffers hold 32 KiB). */
 export const MAX_HEADER_BYTES = 16 * 1024;
 
+/** The bytes one header line counts against MAX_HEADER_BYTES (name, value, ": " and CRLF). */
+export function headerLineBytes(name: string, value: string): number {
+  return name.length + value.length + 4;
+}
+
+/** The bytes `headers` count against MAX_HEADER_BYTES. */
+export function headerBytes(headers: Headers): number {
+  let bytes = 0;
+  for (const [name, value] of headers) bytes += headerLineBytes(name, value);
+  return bytes;
+}
+
 export function limitHeaders(): MiddlewareHandler<AppEnv> {
   return async function headerLimits(c, next) {
-    let bytes = 0;
-    for (const [name, value] of c.req.raw.headers) bytes += name.length + value.length + 4;
+    const bytes = headerBytes(c.req.raw.headers);
     if (bytes > MAX_HEADER_BYTES) {
       throw new HttpError(
         431,

@@ -3,14 +3,20 @@ import type { MiddlewareHandler } from "hono";
 import type { Logger } from "../log.ts";
 
 export function requestLog(logger: Logger): MiddlewareHandler {
-  return async function logRequest(c, next) {
+  return async function requestLine(c, next) {
     const started = performance.now();
     await next();
-    logger.info("request", {
-      method: c.req.method,
-      path: c.req.path,
-      status: c.res.status,
-      ms: Math.round(performance.now() - started),
-    });
+    logRequest(logger, c.req.method, c.req.path, c.res.status, started);
   };
+}
+
+/** The request line, for a request answered before the router too (the check_update fast path). */
+export function logRequest(
+  logger: Logger,
+  method: string,
+  path: string,
+  status: number,
+  started: number,
+): void {
+  logger.info("request", { method, path, status, ms: Math.round(performance.now() - started) });
 }

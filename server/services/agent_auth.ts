@@ -180,11 +180,10 @@ export class AgentAuth {
       }
       cached.verifiedToken = token;
     }
-    const now = this.now();
     const versionChanged = version !== null && version !== cached.version;
     if (versionChanged) {
       // Written at once (rollouts read it), within a bounded wait; queued if the database is away.
-      cached.lastTouch = now;
+      cached.lastTouch = this.now();
       cached.version = version;
       await boundedWait(
         touchComputer(this.db, cached.computerId, version),
@@ -192,11 +191,40 @@ export class AgentAuth {
         "touch",
       )
         .catch(() => this.lastSeen.seen(cached.computerId, version));
-    } else if (now - cached.lastTouch >= TOUCH_INTERVAL_MS) {
+    } else {
+      this.#touchIfDue(cached);
+    }
+    return { computerId: cached.computerId, agentId };
+  }
+
+  /**
+   * `authenticate` from memory alone, without a promise, for an agent whose token
+   * this process has already verified and whose version has not changed: its
+   * identity, or undefined when only `authenticate` can decide (unknown or not yet
+   * verified agent, a wrong token, a new version to write). Never refuses anyone.
+   */
+  authenticateNow(
+    agentId: string | undefined,
+    token: string | undefined,
+    version: string | null,
+  ): AgentIdentity | undefined {
+    if (!agentId || !token) return undefined;
+    const cached = this.#cache.get(agentId);
+    if (cached?.verifiedToken == null || !sameString(token, cached.verifiedToken)) {
+      return undefined;
+    }
+    if (version !== null && version !== cached.version) return undefined;
+    this.#touchIfDue(cached);
+    return { computerId: cached.computerId, agentId };
+  }
+
+  /** Queues the `last_seen_at` write at most once a minute per computer. */
+  #touchIfDue(cached: CachedAgent): void {
+    const now = this.now();
+    if (now - cached.lastTouch >= TOUCH_INTERVAL_MS) {
       cached.lastTouch = now;
       this.lastSeen.seen(cached.computerId);
     }
-    return { computerId: cached.computerId, agentId };
   }
 
   #knownUnknown(agentId: string): CachedAgent | undefined {

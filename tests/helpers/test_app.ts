@@ -14,7 +14,7 @@
  * ```
  */
 import type { Hono } from "hono";
-import { createApp } from "../../server/app.ts";
+import { createApp, serveHandler } from "../../server/app.ts";
 import { type WiredDeps, wireDeps } from "../../server/boot.ts";
 import { type Config, loadConfig } from "../../server/config.ts";
 import type { Db } from "../../server/db/db.ts";
@@ -159,7 +159,7 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
         const { promise, resolve } = Promise.withResolvers<Deno.NetAddr>();
         const server = Deno.serve(
           { hostname: "127.0.0.1", port: 0, onListen: resolve },
-          app.fetch,
+          serveHandler(app, deps),
         );
         // Cleanups run last-in first-out: the server closes before the database,
         // after its sockets (shutdown waits for open connections).
