@@ -91,8 +91,18 @@ export async function runCheckUpdate(ctx: Context): Promise<void> {
       name: "rate_vs_bare_route",
       value: of("check", "rps") / of("bare", "rps"),
       unit: "ratio",
-      target: { op: ">=", limit: 0.7 },
-      note: `median of ${ROUNDS} rounds, ${CONCURRENCY} connections, ${agents} agents in turn`,
+      target: { op: ">=", limit: 0.9 },
+      note: `median of ${ROUNDS} rounds, ${CONCURRENCY} connections, ${agents} agents in turn; ` +
+        `the load process shares the cores, so this moves with it`,
+    });
+    figure(ctx, NAME, {
+      name: "server_cpu_vs_bare",
+      value: of("check", "cpuUs") / of("bare", "cpuUs"),
+      unit: "x",
+      target: { op: "<=", limit: 1.25 },
+      note: `server CPU per request, median of ${ROUNDS} rounds: ${
+        of("check", "cpuUs").toFixed(1)
+      } µs against ${of("bare", "cpuUs").toFixed(1)} µs for the bare route`,
     });
     figure(ctx, NAME, {
       name: "check_update_rate",
@@ -111,7 +121,6 @@ export async function runCheckUpdate(ctx: Context): Promise<void> {
       value: of("check", "cpuUs"),
       unit: "µs",
       baseline: of("bare", "cpuUs"),
-      note: `bare/check CPU ratio ${(of("bare", "cpuUs") / of("check", "cpuUs")).toFixed(2)}`,
     });
   });
 }

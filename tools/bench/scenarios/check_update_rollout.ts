@@ -72,8 +72,19 @@ export async function runCheckUpdateRollout(ctx: Context): Promise<void> {
       name: "rollout_rate_vs_bare_route",
       value: rps("running") / rps("bare"),
       unit: "ratio",
-      target: { op: ">=", limit: 0.63 },
+      target: { op: ">=", limit: 0.9 },
       note,
+    });
+    const cpu = (kind: keyof typeof results) => median(results[kind].map((r) => r.cpuUs));
+    figure(ctx, NAME, {
+      name: "rollout_server_cpu_vs_bare",
+      value: cpu("running") / cpu("bare"),
+      unit: "x",
+      target: { op: "<=", limit: 1.25 },
+      note: `server CPU per request with the rollout running: ${cpu("running").toFixed(1)} µs ` +
+        `against ${cpu("bare").toFixed(1)} µs for the bare route (paused: ${
+          cpu("paused").toFixed(1)
+        } µs); ${note}`,
     });
     figure(ctx, NAME, {
       name: "rollout_vs_no_rollout",
