@@ -21,7 +21,7 @@ import { runVerify } from "./scenarios/verify.ts";
 
 Deno.test("bench scenarios run end to end at a tiny scale", async (t) => {
   const ctx: Context = {
-    scale: { ...QUICK, agents: 20, verifyMiB: 2 },
+    scale: { ...QUICK, agents: 20, balancerAgents: 20, verifyMiB: 2 },
     report: new Report(true),
     workDir: await Deno.makeTempDir({ prefix: "hangar-bench-test-" }),
     profileDir: null,
@@ -69,7 +69,7 @@ Deno.test("bench scenarios run end to end at a tiny scale", async (t) => {
     });
     const noBalancer = await balancerUnavailable();
     await t.step({
-      name: `balancer: two instances behind HAProxy notify all and survive a kill${
+      name: `balancer: three instances behind HAProxy notify all and survive a kill${
         noBalancer ? ` (skipped: ${noBalancer})` : ""
       }`,
       ignore: noBalancer !== null,

@@ -4,7 +4,7 @@
  * docs/operations.md shows) and starts, reads and stops the balancer.
  */
 import { join } from "node:path";
-import { freePort } from "../process.ts";
+import { type ChildHandle, freePort, spawnChild } from "../process.ts";
 
 export const HAPROXY_PATH = "/usr/sbin/haproxy";
 
@@ -84,72 +84,110 @@ export function haproxyConfig(o: BalancerOptions): string {
 
 export interface Balancer {
   url: string;
-  pid: number;
-  /** Current sessions per server (WebSockets and requests in flight), from the statistics. */
+  /** One pid per HAProxy process (see `BalancerStart.processes`). */
+  pids: number[];
+  /** Current sessions per server (WebSockets and requests in flight), summed over the processes. */
   sessions(): Promise<Record<string, number>>;
-  /** Health-check status per server ("UP", "DOWN", ...). */
+  /** Health-check status per server ("UP", "DOWN", ...): "UP" only where every process says so. */
   status(): Promise<Record<string, string>>;
   /** The balancer's output so far. */
   output(): string;
   stop(): Promise<void>;
 }
 
+export interface BalancerStart {
+  /** Connections the balancer accepts at once, over all its processes (each WebSocket holds one). */
+  maxconn?: number;
+  /**
+   * HAProxy processes sharing the listening port (the kernel spreads new connections over them
+   * through SO_REUSEPORT, which HAProxy sets on its listeners). One process holds two descriptors
+   * per proxied connection, so where the hard open-file limit is below twice the fleet, several
+   * processes, each with its own limit, carry it. Default 1: in production, raise the limit.
+   */
+  processes?: number;
+  /** The open-file limit each process starts with (`ulimit -n`). */
+  nofile?: number;
+}
+
+/**
+ * HAProxy processes `BalancerStart.processes` would need for `connections` connections when one
+ * process may hold `nofile` descriptors: two per connection, and 1,000 spare.
+ */
+export function balancerProcessesFor(connections: number, nofile: number): number {
+  return Math.max(1, Math.ceil((2 * connections) / Math.max(1, nofile - 1000)));
+}
+
 /** Writes the configuration into `dir` and starts HAProxy in the foreground. */
 export async function startBalancer(
   dir: string,
   backends: Backend[],
-  maxconn = 1000,
+  options: BalancerStart = {},
 ): Promise<Balancer> {
+  const processes = options.processes ?? 1;
+  const maxconn = Math.ceil((options.maxconn ?? 1000) / processes);
   const port = freePort();
-  const statsPort = freePort();
-  const configPath = join(dir, "haproxy.cfg");
-  await Deno.writeTextFile(configPath, haproxyConfig({ port, statsPort, backends, maxconn }));
-  const check = await new Deno.Command(HAPROXY_PATH, { args: ["-c", "-f", configPath] }).output();
-  if (!check.success) {
-    throw new Error(
-      `haproxy -c refused the configuration:\n${new TextDecoder().decode(check.stderr)}`,
-    );
+  const children: { handle: ChildHandle; statsPort: number; exited: boolean }[] = [];
+  for (let i = 0; i < processes; i++) {
+    const statsPort = freePort();
+    const configPath = join(dir, `haproxy-${i + 1}.cfg`);
+    await Deno.writeTextFile(configPath, haproxyConfig({ port, statsPort, backends, maxconn }));
+    const check = await new Deno.Command(HAPROXY_PATH, { args: ["-c", "-f", configPath] })
+      .output();
+    if (!check.success) {
+      throw new Error(
+        `haproxy -c refused the configuration:\n${new TextDecoder().decode(check.stderr)}`,
+      );
+    }
+    const handle = spawnChild(HAPROXY_PATH, {
+      args: ["-db", "-f", configPath],
+      nofile: options.nofile,
+      keepChars: 32_000,
+    });
+    const entry = { handle, statsPort, exited: false };
+    handle.child.status.then(() => entry.exited = true);
+    children.push(entry);
   }
-  const child = new Deno.Command(HAPROXY_PATH, {
-    args: ["-db", "-f", configPath],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let output = "";
-  const decoder = new TextDecoder();
-  for (const stream of [child.stdout, child.stderr]) {
-    stream.pipeTo(
-      new WritableStream({
-        write: (chunk) => void (output = (output + decoder.decode(chunk)).slice(-32_000)),
-      }),
-    ).catch(() => {});
-  }
-  let exited = false;
-  child.status.then(() => exited = true);
 
-  const rows = async (): Promise<string[][]> => {
+  const rows = async (statsPort: number): Promise<string[][]> => {
     const res = await fetch(`http://127.0.0.1:${statsPort}/stats;csv`);
     if (!res.ok) throw new Error(`HAProxy statistics: ${res.status}`);
     const text = await res.text();
     return text.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split(","))
       .filter((r) => r[0] === "hangar_servers" && backends.some((b) => b.name === r[1]));
   };
+  const everyProcess = () => Promise.all(children.map((c) => rows(c.statsPort)));
+  const output = () => children.map((c) => c.handle.output()).join("\n");
+  const stop = async () => {
+    await Promise.all(children.map((c) => c.handle.stop()));
+  };
   const balancer: Balancer = {
     url: `http://127.0.0.1:${port}`,
-    pid: child.pid,
+    pids: children.map((c) => c.handle.pid),
     // Columns of HAProxy's CSV: 0 pxname, 1 svname, 4 scur, 17 status.
-    sessions: async () => Object.fromEntries((await rows()).map((r) => [r[1], Number(r[4])])),
-    status: async () => Object.fromEntries((await rows()).map((r) => [r[1], r[17]])),
-    output: () => output,
-    async stop() {
-      if (!exited) child.kill("SIGTERM");
-      await child.status;
+    sessions: async () => {
+      const total: Record<string, number> = {};
+      for (const r of (await everyProcess()).flat()) {
+        total[r[1]] = (total[r[1]] ?? 0) + Number(r[4]);
+      }
+      return total;
     },
+    status: async () => {
+      const status: Record<string, string> = {};
+      for (const r of (await everyProcess()).flat()) {
+        status[r[1]] = status[r[1]] === undefined || status[r[1]] === r[17] ? r[17] : "MIXED";
+      }
+      return status;
+    },
+    output,
+    stop,
   };
-  // Ready when every server passed its health check.
+  // Ready when every server passed its health check in every process.
   const deadline = Date.now() + 60_000;
   while (true) {
-    if (exited) throw new Error(`HAProxy exited during start-up:\n${output}`);
+    if (children.some((c) => c.exited)) {
+      await stop();
+      throw new Error(`HAProxy exited during start-up:\n${output()}`);
+    }
     try {
       const status = await balancer.status();
       if (backends.every((b) => status[b.name] === "UP")) return balancer;
@@ -157,8 +195,8 @@ export async function startBalancer(
       // not listening yet
     }
     if (Date.now() > deadline) {
-      await balancer.stop();
-      throw new Error(`HAProxy's servers were not all UP in 60 s:\n${output}`);
+      await stop();
+      throw new Error(`HAProxy's servers were not all UP in 60 s:\n${output()}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }

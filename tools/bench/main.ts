@@ -13,7 +13,7 @@ import { SCENARIOS } from "./scenarios/mod.ts";
 const USAGE = `Usage: deno task bench [--quick] [--agents N] [scenario ...]
 Scenarios: ${SCENARIOS.map((s) => s.name).join(", ")} (default: all, in this order)
   --quick     a short run (1,000 agents, seconds per phase, smaller files)
-  --agents N  override the number of WebSocket agents
+  --agents N  override the number of WebSocket agents (10,000; 20,000 in balancer)
   --profile   record the server's CPU in each measured phase (.cpuprofile + top functions)
 Set BENCH_DATABASE_URL=postgres://... to run each server on a fresh PostgreSQL database.`;
 
@@ -41,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     ? SCENARIOS
     : SCENARIOS.filter((s) => positionals.includes(s.name));
   const scale = { ...(values.quick ? QUICK : FULL) };
-  if (values.agents !== undefined) scale.agents = Number(values.agents);
+  if (values.agents !== undefined) scale.agents = scale.balancerAgents = Number(values.agents);
   if (!Number.isInteger(scale.agents) || scale.agents < 1) {
     console.error(`--agents must be a positive whole number, got "${values.agents}"`);
     return 2;

@@ -14,6 +14,8 @@ export interface Scale {
   quick: boolean;
   /** Agents holding a WebSocket in connections, fan-out and stampede. */
   agents: number;
+  /** Agents connected through the load balancer in `balancer` (issue 17 asks 20,000). */
+  balancerAgents: number;
   holdMs: number;
   /** Seconds per measured phase of check_update. */
   rateMs: number;
@@ -27,6 +29,7 @@ export interface Scale {
 export const FULL: Scale = {
   quick: false,
   agents: 10_000,
+  balancerAgents: 20_000,
   holdMs: 60_000,
   rateMs: 10_000,
   downloads: 200,
@@ -39,6 +42,7 @@ export const FULL: Scale = {
 export const QUICK: Scale = {
   quick: true,
   agents: 1_000,
+  balancerAgents: 1_000,
   holdMs: 5_000,
   rateMs: 3_000,
   downloads: 50,
