@@ -14,6 +14,7 @@ const USAGE = `Usage: deno task bench [--quick] [--agents N] [scenario ...]
 Scenarios: ${SCENARIOS.map((s) => s.name).join(", ")} (default: all, in this order)
   --quick     a short run (1,000 agents, seconds per phase, smaller files)
   --agents N  override the number of WebSocket agents (10,000; 20,000 in balancer)
+  --hold S    seconds connections holds every socket open (60; 5 with --quick)
   --profile   record the server's CPU in each measured phase (.cpuprofile + top functions)
 Set BENCH_DATABASE_URL=postgres://... to run each server on a fresh PostgreSQL database.`;
 
@@ -23,6 +24,7 @@ export async function main(argv: string[]): Promise<number> {
     options: {
       quick: { type: "boolean", default: false },
       agents: { type: "string" },
+      hold: { type: "string" },
       profile: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -46,6 +48,14 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`--agents must be a positive whole number, got "${values.agents}"`);
     return 2;
   }
+  if (values.hold !== undefined) {
+    const seconds = Number(values.hold);
+    if (!Number.isInteger(seconds) || seconds < 1) {
+      console.error(`--hold must be a positive whole number of seconds, got "${values.hold}"`);
+      return 2;
+    }
+    scale.holdMs = seconds * 1000;
+  }
 
   const ctx: Context = {
     scale,
@@ -67,6 +77,12 @@ export async function main(argv: string[]): Promise<number> {
   const started = new Date().toISOString();
   progress(`${scale.quick ? "quick" : "full"} run on ${machine}`);
   let failed = 0;
+  // The machine's state during the run: the bench's own processes make most of this load.
+  const loads: number[] = [];
+  const sampleLoad = async () =>
+    loads.push(Number((await Deno.readTextFile("/proc/loadavg").catch(() => "NaN")).split(" ")[0]));
+  await sampleLoad();
+  const sampler = setInterval(sampleLoad, 10_000);
   try {
     for (const scenario of chosen) {
       progress(`scenario ${scenario.name}`);
@@ -82,9 +98,20 @@ export async function main(argv: string[]): Promise<number> {
       );
     }
   } finally {
+    clearInterval(sampler);
     await Deno.remove(ctx.workDir, { recursive: true }).catch(() => {});
   }
-  console.log(`\n${scale.quick ? "Quick" : "Full"} run started ${started} on ${machine}\n`);
+  const sorted = loads.filter(Number.isFinite).sort((a, b) => a - b);
+  const loadNote = sorted.length === 0
+    ? ""
+    : `; 1-minute load average during the run ${sorted[0].toFixed(1)}–${
+      sorted[sorted.length - 1].toFixed(1)
+    } (median ${
+      sorted[sorted.length >> 1].toFixed(1)
+    }, every 10 s, the bench's own processes included)`;
+  console.log(
+    `\n${scale.quick ? "Quick" : "Full"} run started ${started} on ${machine}${loadNote}\n`,
+  );
   console.log(ctx.report.table());
   const missed = ctx.report.figures.filter((f) => f.ok === false).length;
   console.log(
