@@ -18,20 +18,26 @@ export interface Cohort {
   groups: ReadonlySet<string>;
 }
 
-/** The computer's bucket, 0..99, for this rollout (FNV-1a, then a murmur3 finaliser to spread it). */
+/**
+ * The computer's bucket, 0..99, for this rollout: FNV-1a of `rolloutId:computerId`, then a
+ * murmur3 finaliser to spread it. The key is hashed in place, without building the string:
+ * check_update asks this on every request of a computer while a rollout runs.
+ */
 export function bucketOf(rolloutId: string, computerId: string): number {
-  const key = rolloutId + ":" + computerId;
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
+  let h = fnv1a(0x811c9dc5, rolloutId);
+  h = Math.imul(h ^ 0x3a, 0x01000193); // ":"
+  h = fnv1a(h, computerId);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return (h >>> 0) % 100;
+}
+
+function fnv1a(h: number, text: string): number {
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h;
 }
 
 /** The cumulative cohort of stages 0..index (index -1: nobody). */

@@ -61,3 +61,26 @@ Deno.test("mayReceive refuses a paused computer and a version above the pin", ()
   assert.equal(mayReceive({ updates_paused: false, pinned_version: "2.0.0" }, "2.0.0"), true);
   assert.equal(mayReceive({ updates_paused: false, pinned_version: null }, "2.0.0"), true);
 });
+
+Deno.test("bucketOf is FNV-1a of `rollout:computer` with a murmur3 finaliser, as stored rollouts drew it", () => {
+  // The rule of the first release, written out: an upgrade must not move computers between cohorts.
+  const reference = (rollout: string, computer: string) => {
+    const key = rollout + ":" + computer;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < key.length; i++) {
+      h ^= key.charCodeAt(i);
+      h = Math.imul(h, 0x01000193);
+    }
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    return (h >>> 0) % 100;
+  };
+  for (let i = 0; i < 2_000; i++) {
+    const rollout = crypto.randomUUID();
+    const computer = crypto.randomUUID();
+    assert.equal(bucketOf(rollout, computer), reference(rollout, computer));
+  }
+});
