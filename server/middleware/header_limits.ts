@@ -20,7 +20,8 @@ export function headerLineBytes(name: string, value: string): number {
 /** The bytes `headers` count against MAX_HEADER_BYTES. */
 export function headerBytes(headers: Headers): number {
   let bytes = 0;
-  for (const [name, value] of headers) bytes += headerLineBytes(name, value);
+  // forEach, not for-of: Deno's header iterator allocates per entry (~6x the cost here).
+  headers.forEach((value, name) => bytes += headerLineBytes(name, value));
   return bytes;
 }
 

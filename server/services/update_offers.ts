@@ -17,19 +17,26 @@ import type { ComputerPolicy } from "../db/computer_settings.ts";
 import { inCohort } from "./rollout_cohort.ts";
 import type { Rollouts } from "./rollouts.ts";
 
-/** Entries a memo holds before it starts over (distinct version pairs are few in practice). */
+/** Entries a memo level holds before it starts over (distinct versions are few in practice). */
 const MEMO_LIMIT = 1000;
 
-/** `compare(a, b)` for version strings, remembered per pair (a pure function of the strings). */
+/**
+ * `compare(a, b)` for version strings, remembered per pair (a pure function of the strings).
+ * Keyed by `a`, then `b`: no key string is built per call (check_update asks on every request).
+ */
 function memoised(compare: (a: string, b: string) => boolean): (a: string, b: string) => boolean {
-  const memo = new Map<string, boolean>();
+  const memo = new Map<string, Map<string, boolean>>();
   return (a, b) => {
-    const key = `${a} ${b}`;
-    let result = memo.get(key);
-    if (result === undefined) {
+    let byB = memo.get(a);
+    if (byB === undefined) {
       if (memo.size >= MEMO_LIMIT) memo.clear();
+      memo.set(a, byB = new Map());
+    }
+    let result = byB.get(b);
+    if (result === undefined) {
+      if (byB.size >= MEMO_LIMIT) byB.clear();
       result = compare(a, b);
-      memo.set(key, result);
+      byB.set(b, result);
     }
     return result;
   };
