@@ -39,12 +39,16 @@ export class ComputerAdmin {
     if (!await updateComputerSettings(this.deps.db, id, patch)) throw notFound(id);
     const row = await findComputerById(this.deps.db, id);
     if (!row) throw notFound(id);
-    await this.#publish({
+    const event: HangarEvent = {
       type: "computer_changed",
       computer_id: id,
       agent_id: row.agent_id,
       deleted: false,
-    });
+    };
+    // Here at once, as `remove` does: the notification comes back later (a PostgreSQL
+    // round trip), and a check in between would be answered from the old policy.
+    this.apply(event);
+    await this.#publish(event);
     return toComputerSummary(row, this.deps.hub.isOnline(id));
   }
 

@@ -13,6 +13,8 @@ export const POLICY_TTL_MS = 60_000;
 
 export class ComputerPolicies {
   #cache = new Map<string, { policy: ComputerPolicy; loadedAt: number }>();
+  /** Invalidations so far: a read that saw one happen meanwhile does not cache its row. */
+  #generation = 0;
   /**
    * Policies not cached (after a start, or the fleet's first checks after a version
    * is marked stable) are read in batches.
@@ -33,11 +35,15 @@ export class ComputerPolicies {
     const cached = this.#cache.get(computerId);
     const now = this.now();
     if (cached && now - cached.loadedAt <= this.ttlMs) return cached.policy;
+    const generation = this.#generation;
     const policy = await this.#reads.read(computerId);
     if (!policy) {
       this.#cache.delete(computerId);
       return null;
     }
+    // A change invalidated while this read was under way: the row may predate it, so it
+    // answers this caller but is not kept (the next check reads again).
+    if (generation !== this.#generation) return policy;
     if (this.#cache.size >= CACHE_LIMIT) this.#cache.clear();
     this.#cache.set(computerId, { policy, loadedAt: now });
     return policy;
@@ -56,6 +62,7 @@ export class ComputerPolicies {
   }
 
   invalidate(computerId: string): void {
+    this.#generation++;
     this.#cache.delete(computerId);
   }
 

@@ -44,3 +44,31 @@ Deno.test("ComputerPolicies: 300 uncached policies at once take a few statements
     await db.close();
   }
 });
+
+Deno.test("ComputerPolicies: a read under way when the computer changes answers but is not kept", async () => {
+  const db = await openPgliteDb(null);
+  try {
+    await migrate(db);
+    const row = await insertComputer(db, {
+      agentId: crypto.randomUUID(),
+      tokenHash: "00".repeat(32),
+      hostname: "pc",
+      os: "windows",
+      agentVersion: "1.0.0",
+      group: "default",
+    });
+    const id = String((row as { id: unknown }).id);
+    const policies = new ComputerPolicies(db);
+    // The read may return the row from before the change: caching it would hide the change
+    // until the entry expires.
+    const reading = policies.get(id);
+    policies.invalidate(id);
+    assert.equal((await reading)?.id, id);
+    assert.equal(policies.getNow(id), undefined, "not cached");
+    // A read with no change under way is kept.
+    await policies.get(id);
+    assert.equal(policies.getNow(id)?.id, id);
+  } finally {
+    await db.close();
+  }
+});
