@@ -3,16 +3,20 @@
  * server process, a load process of 20 simulated agents that enroll, hold
  * WebSockets, get the new-version event, check and download; a probe
  * process), report_flood (one agent flooding 59 KB reports while probes time
- * check_update and the admin list), the verify scenario and the balancer
- * scenario (two instances behind HAProxy, on PostgreSQL) at a tiny scale,
- * and checks the figures.
+ * check_update and the admin list), verify, connections, check_update (and
+ * with a rollout), release_upload (with curl), reconnect_storm and the
+ * balancer scenario (three instances behind HAProxy, on PostgreSQL) at a tiny
+ * scale, and checks the figures.
  * Not a benchmark: no target is asserted.
  */
 import assert from "node:assert/strict";
 import { Report } from "./report.ts";
 import { type Context, QUICK } from "./scenario.ts";
 import { balancerUnavailable, runBalancer } from "./scenarios/balancer.ts";
+import { runCheckUpdate } from "./scenarios/check_update.ts";
 import { runCheckUpdateRollout } from "./scenarios/check_update_rollout.ts";
+import { runConnections } from "./scenarios/connections.ts";
+import { runReleaseUpload } from "./scenarios/release_upload.ts";
 import { runFleetConsole } from "./scenarios/fleet_console.ts";
 import { runReconnectStorm } from "./scenarios/reconnect_storm.ts";
 import { runReportFlood } from "./scenarios/report_flood.ts";
@@ -57,6 +61,29 @@ Deno.test("bench scenarios run end to end at a tiny scale", async (t) => {
         assert.ok(Number.isFinite(figure("report_flood", "admin_list_p99_flood_vs_idle").value));
       },
     );
+    await t.step("connections: every socket held, and a new version reaches all", async () => {
+      await runConnections({ ...ctx, scale: { ...ctx.scale, holdMs: 1_000 } });
+      assert.equal(figure("connections", "agents_on_one_instance").value, 20);
+      assert.equal(figure("connections", "dropped_connections").value, 0);
+      assert.ok(Number.isFinite(figure("connections", "notify_all_p99").value));
+    });
+    await t.step("check_update: both routes timed, with the server's CPU", async () => {
+      await runCheckUpdate({ ...ctx, scale: { ...ctx.scale, rateMs: 1_000 } });
+      assert.ok(figure("check_update", "check_update_rate").value > 0);
+      assert.ok(figure("check_update", "server_cpu_vs_bare").value > 0);
+    });
+    const noCurl = await new Deno.Command("curl", { args: ["--version"], stdout: "null" }).output()
+      .then((o) => o.success ? null : "curl failed", () => "curl is not installed");
+    await t.step({
+      name: `release_upload: the release tool and curl both upload${
+        noCurl ? ` (skipped: ${noCurl})` : ""
+      }`,
+      ignore: noCurl !== null,
+      fn: async () => {
+        await runReleaseUpload(ctx);
+        assert.ok(figure("release_upload", "speed_vs_curl").value > 0);
+      },
+    });
     await t.step("check_update_rollout: the rollout's cost against the paused route", async () => {
       await runCheckUpdateRollout({ ...ctx, scale: { ...ctx.scale, rateMs: 1_000 } });
       assert.ok(figure("check_update_rollout", "rollout_vs_no_rollout").value > 0);
