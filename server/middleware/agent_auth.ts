@@ -26,7 +26,6 @@ function isKnownGoodVersion(version: string): boolean {
   return true;
 }
 
-/** Authenticates the agent behind a request; throws 401 when it cannot. */
 /** An agent's credentials as its request headers carry them (either spelling of each name). */
 export interface AgentCredentials {
   id: string | undefined;
@@ -62,13 +61,9 @@ export function scanAgentHeaders(headers: Headers): AgentCredentials & { bytes: 
   };
 }
 
-export function agentCredentials(headers: Headers): AgentCredentials {
-  const { id, token, version } = scanAgentHeaders(headers);
-  return { id, token, version };
-}
-
+/** Authenticates the agent behind a request; throws 401 when it cannot. */
 export function authenticateAgent(auth: AgentAuth, c: Context): Promise<AgentIdentity> {
-  const { id, token, version } = agentCredentials(c.req.raw.headers);
+  const { id, token, version } = scanAgentHeaders(c.req.raw.headers);
   return auth.authenticate(id, token, version);
 }
 

@@ -45,10 +45,7 @@ export class ComputerAdmin {
       agent_id: row.agent_id,
       deleted: false,
     };
-    // Here at once, as `remove` does: the notification comes back later (a PostgreSQL
-    // round trip), and a check in between would be answered from the old policy.
-    this.apply(event);
-    await this.#publish(event);
+    await this.#announce(event);
     return toComputerSummary(row, this.deps.hub.isOnline(id));
   }
 
@@ -64,8 +61,7 @@ export class ComputerAdmin {
       agent_id: agentId,
       deleted: true,
     };
-    this.apply(event); // here at once; the other instances as soon as they hear it
-    await this.#publish(event);
+    await this.#announce(event);
     return removed;
   }
 
@@ -96,6 +92,16 @@ export class ComputerAdmin {
   /** Subscribes `apply` to the notifier; returns the unsubscribe function. */
   listen(): () => void {
     return this.deps.notifier.subscribe((event) => this.apply(event));
+  }
+
+  /**
+   * Applies a change made here at once, then tells the other instances. Waiting for our own
+   * notification instead (a PostgreSQL round trip) would let a check in between be answered
+   * from the old policy, or a deleted computer's agent be let in.
+   */
+  async #announce(event: HangarEvent): Promise<void> {
+    this.apply(event);
+    await this.#publish(event);
   }
 
   async #publish(event: HangarEvent): Promise<void> {

@@ -127,6 +127,10 @@ export async function startBalancer(
   const maxconn = Math.ceil((options.maxconn ?? 1000) / processes);
   const port = freePort();
   const children: { handle: ChildHandle; statsPort: number; exited: boolean }[] = [];
+  const stop = async () => {
+    await Promise.all(children.map((c) => c.handle.stop()));
+  };
+  // A refused configuration for a later process stops the ones already started.
   for (let i = 0; i < processes; i++) {
     const statsPort = freePort();
     const configPath = join(dir, `haproxy-${i + 1}.cfg`);
@@ -134,6 +138,7 @@ export async function startBalancer(
     const check = await new Deno.Command(HAPROXY_PATH, { args: ["-c", "-f", configPath] })
       .output();
     if (!check.success) {
+      await stop();
       throw new Error(
         `haproxy -c refused the configuration:\n${new TextDecoder().decode(check.stderr)}`,
       );
@@ -157,9 +162,6 @@ export async function startBalancer(
   };
   const everyProcess = () => Promise.all(children.map((c) => rows(c.statsPort)));
   const output = () => children.map((c) => c.handle.output()).join("\n");
-  const stop = async () => {
-    await Promise.all(children.map((c) => c.handle.stop()));
-  };
   const balancer: Balancer = {
     url: `http://127.0.0.1:${port}`,
     pids: children.map((c) => c.handle.pid),
